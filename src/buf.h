@@ -1,0 +1,38 @@
+/* A growable byte buffer for the core, which never touches a lua_State.
+ * Always NUL-terminated so it can be handed to C string APIs; len excludes
+ * the terminator. A failed allocation latches `oom` and later appends are
+ * no-ops, so a builder checks once at the end instead of after every call. */
+#ifndef SLS_BUF_H
+#define SLS_BUF_H
+
+#include <stddef.h>
+
+typedef struct sls_buf {
+	char  *data;
+	size_t len;
+	size_t cap;
+	int    oom;
+} sls_buf;
+
+void sls_buf_reset(sls_buf *b);
+void sls_buf_free(sls_buf *b);
+/* Frees after overwriting the bytes: for buffers that held a secret. */
+void sls_buf_wipe(sls_buf *b);
+int  sls_buf_reserve(sls_buf *b, size_t extra);
+void sls_buf_add(sls_buf *b, const void *p, size_t n);
+void sls_buf_adds(sls_buf *b, const char *s);
+void sls_buf_addc(sls_buf *b, char c);
+void sls_buf_addf(sls_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+/* Lower-case hex of n bytes. */
+void sls_buf_addhex(sls_buf *b, const unsigned char *p, size_t n);
+/* RFC 3986 percent-encoding: unreserved characters stay, every other byte is
+ * %XX with upper-case hex. */
+void sls_buf_addpct(sls_buf *b, const char *s, size_t n);
+/* The buffer's text, "" when empty. */
+const char *sls_buf_str(const sls_buf *b);
+
+#endif

@@ -1,0 +1,858 @@
+/* The Lua binding of a client: option checks, the call loop with retries,
+ * and turning answers into results or `nil, err, detail`. */
+#include "client.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "args.h"
+#include "endpoint.h"
+#include "http.h"
+#include "request.h"
+#include "response.h"
+#include "sign.h"
+
+#define DEFAULT_ENDPOINT  "cn-shanghai.log.aliyuncs.com"
+#define BACKOFF_BASE_MS   100
+#define BACKOFF_CAP_MS    2000
+#define RETRY_AFTER_CAP_S 5
+#define DEFAULT_EXPIRY    86400
+
+typedef struct sls_client {
+	sls_http     http;
+	sls_endpoint endpoint;
+	sls_request  req;
+	sls_v4_cache v4;
+	int          open;
+	int          version;          /* 1 or 4 */
+	int          max_attempts;
+	long long    skew;             /* server clock minus ours, seconds */
+	uint32_t     rng;
+	char         region[64];
+	char        *access_key_id;
+	char        *secret;
+	size_t       secret_len;
+	char        *security_token;
+	char        *user_agent;
+	const char  *cred_source;      /* "options", "environment" or NULL */
+} sls_client;
+
+enum { ACTION_TICKET, ACTION_REFRESH };
+
+/* What one call asks for, checked before anything is sent. */
+typedef struct sls_call {
+	int         action;
+	int         has_exp, has_at;
+	long long   exp, at;
+	const char *ticket;
+	size_t      ticket_len;
+} sls_call;
+
+/* How one attempt ended, copied out of Lua strings so it survives the stack
+ * being reset between attempts. */
+typedef struct sls_outcome {
+	char  code[96];
+	char  message[384];
+	char  request_id[96];
+	long  status;
+	int   retryable;
+	long  retry_after;       /* seconds, -1 when none */
+	int   have_date;
+	time_t server_date;
+} sls_outcome;
+
+static char json_decode_key;      /* registry: cjson.safe.decode */
+static char default_client_key;   /* registry: the default client */
+
+/* ---------------------------------------------------------------- helpers */
+
+static sls_client *check_client(lua_State *L)
+{
+	sls_client *c = luaL_checkudata(L, 1, SLS_CLIENT_MT);
+	if (!c->open)
+		luaL_error(L, "sls.Client: the client is closed");
+	return c;
+}
+
+static char *dup_or_null(const char *s, size_t n)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	p = malloc(n + 1);
+	if (p != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+static void free_secret(char **p)
+{
+	if (*p != NULL) {
+		OPENSSL_cleanse(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}
+
+static void copy_span(char *dst, size_t size, const char *p, size_t n)
+{
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+static uint32_t next_random(sls_client *c)
+{
+	/* xorshift32: jitter needs spread, not unpredictability. */
+	uint32_t x = c->rng;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return c->rng = x ? x : 0x9e3779b9u;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* One helper pushes the failure triple, so no path can return the wrong
+ * number of values. */
+static int push_failure(lua_State *L, const sls_outcome *o, int attempts)
+{
+	luaL_Buffer b;
+	char tail[256];
+	int n;
+
+	lua_pushnil(L);
+	luaL_buffinit(L, &b);
+	luaL_addstring(&b, o->code);
+	luaL_addstring(&b, ": ");
+	luaL_addstring(&b, o->message);
+	n = 0;
+	tail[0] = '\0';
+	if (o->status > 0)
+		n += snprintf(tail + n, sizeof tail - (size_t)n, "HTTP %ld", o->status);
+	if (o->request_id[0] != '\0')
+		n += snprintf(tail + n, sizeof tail - (size_t)n, "%srequest id %s",
+		              n ? ", " : "", o->request_id);
+	if (attempts > 1)
+		n += snprintf(tail + n, sizeof tail - (size_t)n, "%s%d attempts",
+		              n ? ", " : "", attempts);
+	if (n > 0) {
+		luaL_addstring(&b, " (");
+		luaL_addstring(&b, tail);
+		luaL_addchar(&b, ')');
+	}
+	luaL_pushresult(&b);
+	lua_createtable(L, 0, 6);
+	lua_pushstring(L, o->code);
+	lua_setfield(L, -2, "code");
+	lua_pushstring(L, o->message);
+	lua_setfield(L, -2, "message");
+	lua_pushinteger(L, (lua_Integer)o->status);
+	lua_setfield(L, -2, "status");
+	if (o->request_id[0] != '\0') {
+		lua_pushstring(L, o->request_id);
+		lua_setfield(L, -2, "request_id");
+	}
+	lua_pushboolean(L, o->retryable);
+	lua_setfield(L, -2, "retryable");
+	lua_pushinteger(L, attempts);
+	lua_setfield(L, -2, "attempts");
+	return 3;
+}
+
+static void set_outcome(sls_outcome *o, const char *code, const char *msg, int retryable)
+{
+	snprintf(o->code, sizeof o->code, "%s", code);
+	snprintf(o->message, sizeof o->message, "%s", msg);
+	o->retryable = retryable;
+}
+
+/* ------------------------------------------------------------ the options */
+
+static const char *const client_options[] = {
+	"endpoint", "region", "signature_version", "access_key_id",
+	"access_key_secret", "security_token", "connect_timeout", "timeout",
+	"max_attempts", "ssl_verify", "ca_file", "ca_path", "proxy",
+	"user_agent", NULL
+};
+static const char *const versions[] = { "v1", "v4", NULL };
+
+static int valid_region(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '-'))
+			return 0;
+	return i > 0;
+}
+
+static const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* sls.new(opts): everything is checked before anything is acquired. */
+int sls_client_new(lua_State *L)
+{
+	static const char fn[] = "sls.new";
+	const char *endpoint, *region, *id, *secret, *token, *ca_file, *ca_path,
+	           *proxy, *ua, *why, *source = NULL;
+	long long connect_timeout = 5000, timeout = 10000, attempts = 3;
+	size_t endpoint_len, secret_len = 0, id_len = 0, token_len = 0;
+	sls_endpoint ep;
+	sls_http_opts ho;
+	sls_client *c;
+	int version, ssl_verify;
+	char d[96], derived[64];
+	luaL_Buffer b;
+
+	lua_settop(L, 1);
+	sls_args_table(L, 1, fn, client_options);
+	endpoint = sls_args_str(L, 1, fn, "endpoint", 300, 1, 0, &endpoint_len);
+	region = sls_args_str(L, 1, fn, "region", 63, 1, 0, NULL);
+	version = sls_args_enum(L, 1, fn, "signature_version", versions, 0) ? 4 : 1;
+	id = sls_args_str(L, 1, fn, "access_key_id", 256, 1, 0, &id_len);
+	secret = sls_args_str(L, 1, fn, "access_key_secret", 256, 1, SLS_SECRET, &secret_len);
+	token = sls_args_str(L, 1, fn, "security_token", 16384, 1, SLS_SECRET, &token_len);
+	sls_args_int(L, 1, fn, "connect_timeout", 1, 600000, &connect_timeout);
+	sls_args_int(L, 1, fn, "timeout", 1, 600000, &timeout);
+	sls_args_int(L, 1, fn, "max_attempts", 1, 10, &attempts);
+	ssl_verify = sls_args_bool(L, 1, fn, "ssl_verify", 1);
+	ca_file = sls_args_str(L, 1, fn, "ca_file", 4096, 1, 0, NULL);
+	ca_path = sls_args_str(L, 1, fn, "ca_path", 4096, 1, 0, NULL);
+	proxy = sls_args_str(L, 1, fn, "proxy", 4096, 0, SLS_SECRET, NULL);
+	ua = sls_args_str(L, 1, fn, "user_agent", 256, 0, 0, NULL);
+
+	if (endpoint == NULL) {
+		endpoint = DEFAULT_ENDPOINT;
+		endpoint_len = strlen(endpoint);
+	}
+	why = sls_endpoint_parse(endpoint, endpoint_len, &ep);
+	if (why != NULL) {
+		lua_getfield(L, 1, "endpoint");
+		return sls_args_fail(L, "%s: option 'endpoint' must be host, host:port, "
+		                     "https://host[:port] or http://host[:port]: %s (got %s)",
+		                     fn, why, sls_args_describe(L, -1, d, sizeof d));
+	}
+	if (region != NULL && !valid_region(region)) {
+		lua_getfield(L, 1, "region");
+		return sls_args_fail(L, "%s: option 'region' must be a region id such as "
+		                     "\"cn-shanghai\" (got %s)", fn,
+		                     sls_args_describe(L, -1, d, sizeof d));
+	}
+	if ((id == NULL) != (secret == NULL))
+		return sls_args_fail(L, "%s: options 'access_key_id' and 'access_key_secret' "
+		                     "go together (got only %s)", fn,
+		                     id ? "access_key_id" : "access_key_secret");
+	if (token != NULL && id == NULL)
+		return sls_args_fail(L, "%s: option 'security_token' needs 'access_key_id' "
+		                     "and 'access_key_secret'", fn);
+	if (id != NULL) {
+		source = "options";
+	} else {
+		/* The first link of the credential chain: the environment. */
+		id = env_nonempty("ALIBABA_CLOUD_ACCESS_KEY_ID");
+		secret = env_nonempty("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+		token = env_nonempty("ALIBABA_CLOUD_SECURITY_TOKEN");
+		if (id != NULL && secret != NULL && strlen(id) <= 256 && strlen(secret) <= 256) {
+			source = "environment";
+			id_len = strlen(id);
+			secret_len = strlen(secret);
+			token_len = token ? strlen(token) : 0;
+		} else {
+			id = secret = token = NULL;
+		}
+	}
+
+	if (region == NULL && sls_region_from_host(ep.host, derived, sizeof derived))
+		region = derived;
+	if (version == 4 && region == NULL)
+		return sls_args_fail(L, "%s: signature_version \"v4\" needs option 'region': "
+		                     "the endpoint \"%s\" names none", fn, ep.host);
+
+	/* The userdata owns every resource from birth: zeroed, metatable set,
+	 * then acquired, so __gc frees whatever a later failure leaves. */
+	c = lua_newuserdata(L, sizeof *c);
+	memset(c, 0, sizeof *c);
+	luaL_getmetatable(L, SLS_CLIENT_MT);
+	lua_setmetatable(L, -2);
+	c->open = 1;
+	c->endpoint = ep;
+	c->version = version;
+	c->max_attempts = (int)attempts;
+	c->rng = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)c ^ 0x5bd1e995u;
+	if (region != NULL)
+		snprintf(c->region, sizeof c->region, "%s", region);
+
+	luaL_buffinit(L, &b);
+	luaL_addstring(&b, "lua-sls/" SLS_VERSION);
+	if (ua != NULL && ua[0] != '\0') {
+		luaL_addchar(&b, ' ');
+		luaL_addstring(&b, ua);
+	}
+	luaL_pushresult(&b);
+	c->user_agent = dup_or_null(lua_tostring(L, -1), sls_rawlen(L, -1));
+	lua_pop(L, 1);
+	c->cred_source = source;
+	if (source != NULL) {
+		c->access_key_id = dup_or_null(id, id_len);
+		c->secret = dup_or_null(secret, secret_len);
+		c->secret_len = secret_len;
+		c->security_token = dup_or_null(token, token_len);
+		if (c->access_key_id == NULL || c->secret == NULL ||
+		    (token != NULL && c->security_token == NULL))
+			return luaL_error(L, "%s: out of memory", fn);
+	}
+	if (c->user_agent == NULL)
+		return luaL_error(L, "%s: out of memory", fn);
+
+	ho.connect_timeout_ms = (long)connect_timeout;
+	ho.timeout_ms = (long)timeout;
+	ho.ssl_verify = ssl_verify;
+	ho.ca_file = ca_file;
+	ho.ca_path = ca_path;
+	ho.proxy = proxy;
+	why = sls_http_open(&c->http, &ho);
+	if (why != NULL)
+		return luaL_error(L, "%s: %s", fn, why);
+	return 1;
+}
+
+/* close, __gc and __close: one idempotent function that NULLs what it frees. */
+static int client_close(lua_State *L)
+{
+	sls_client *c = luaL_checkudata(L, 1, SLS_CLIENT_MT);
+
+	sls_http_close(&c->http);
+	sls_request_free(&c->req);
+	sls_v4_cache_clear(&c->v4);
+	free_secret(&c->secret);
+	free_secret(&c->security_token);
+	free(c->access_key_id);
+	c->access_key_id = NULL;
+	free(c->user_agent);
+	c->user_agent = NULL;
+	c->open = 0;
+	return 0;
+}
+
+static int client_tostring(lua_State *L)
+{
+	sls_client *c = luaL_checkudata(L, 1, SLS_CLIENT_MT);
+	char key[16];
+
+	if (!c->open) {
+		lua_pushfstring(L, "sls.Client (closed): %p", (void *)c);
+		return 1;
+	}
+	/* The key id is not a secret, but a log needs no more than its start. */
+	if (c->access_key_id != NULL)
+		snprintf(key, sizeof key, "%.4s****", c->access_key_id);
+	else
+		snprintf(key, sizeof key, "none");
+	lua_pushfstring(L, "sls.Client (%s, v%d, key %s): %p", c->endpoint.url_base,
+	                c->version, key, (void *)c);
+	return 1;
+}
+
+/* ---------------------------------------------------------- one call */
+
+static const char *const ticket_options[] = {
+	"expiration_time", "access_token_expiration_time", NULL
+};
+static const char *const refresh_options[] = {
+	"ticket", "access_token_expiration_time", NULL
+};
+
+/* Checks a call's options at idx; raises on misuse. */
+static void check_call(lua_State *L, int idx, int action, sls_call *call)
+{
+	const char *fn = action == ACTION_TICKET ? "create_ticket" : "refresh_token";
+
+	memset(call, 0, sizeof *call);
+	call->action = action;
+	if (action == ACTION_TICKET) {
+		sls_args_table(L, idx, fn, ticket_options);
+		call->has_exp = sls_args_int(L, idx, fn, "expiration_time", 1, 2592000,
+		                             &call->exp);
+	} else {
+		sls_args_table(L, idx, fn, refresh_options);
+		call->ticket = sls_args_str(L, idx, fn, "ticket", 16384, 1, 0,
+		                            &call->ticket_len);
+		if (call->ticket == NULL)
+			sls_args_fail(L, "%s: option 'ticket' is required", fn);
+	}
+	call->has_at = sls_args_int(L, idx, fn, "access_token_expiration_time", 1,
+	                            86400, &call->at);
+	if (call->has_exp && call->has_at && call->at > call->exp)
+		sls_args_fail(L, "%s: option 'access_token_expiration_time' must not exceed "
+		              "'expiration_time' (got %lld > %lld)", fn, call->at, call->exp);
+}
+
+/* Fills c->req for call, signed at `now`. 0 on allocation failure. */
+static int build_request(sls_client *c, const sls_call *call, time_t now)
+{
+	sls_signer s;
+	sls_creds cr;
+	char num[24];
+
+	sls_request_reset(&c->req, call->action == ACTION_TICKET ? "/tickets"
+	                                                         : "/token/refresh");
+	if (call->has_at) {
+		snprintf(num, sizeof num, "%lld", call->at);
+		sls_request_query(&c->req, "accessTokenExpirationTime", num, strlen(num));
+	}
+	if (call->has_exp) {
+		snprintf(num, sizeof num, "%lld", call->exp);
+		sls_request_query(&c->req, "expirationTime", num, strlen(num));
+	}
+	if (call->ticket != NULL)
+		sls_request_query(&c->req, "ticket", call->ticket, call->ticket_len);
+	s.endpoint = &c->endpoint;
+	s.version = c->version;
+	s.region = c->region;
+	s.user_agent = c->user_agent;
+	s.cache = &c->v4;
+	cr.access_key_id = c->access_key_id;
+	cr.secret = c->secret;
+	cr.secret_len = c->secret_len;
+	cr.security_token = c->security_token;
+	return sls_request_sign(&c->req, &s, &cr, now);
+}
+
+static void no_credentials(sls_outcome *o)
+{
+	memset(o, 0, sizeof *o);
+	set_outcome(o, "NoCredentials",
+	            "no credentials: pass access_key_id and access_key_secret, or set "
+	            "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET", 0);
+}
+
+/* Pushes the response headers as a table with lower-case names. */
+static void push_headers(lua_State *L, const sls_buf *head)
+{
+	const char *cur = sls_buf_str(head), *end = cur + head->len;
+	sls_span k, v;
+	size_t i;
+	char name[128];
+
+	lua_newtable(L);
+	while (sls_header_next(&cur, end, &k, &v)) {
+		if (k.n >= sizeof name)
+			continue;
+		for (i = 0; i < k.n; i++) {
+			char ch = k.p[i];
+			name[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+		}
+		lua_pushlstring(L, name, k.n);
+		lua_pushvalue(L, -1);
+		lua_rawget(L, -3);
+		if (lua_isnil(L, -1)) {
+			lua_pop(L, 1);
+			lua_pushlstring(L, v.p, v.n);
+		} else {                      /* repeated: joined as RFC 9110 allows */
+			lua_pushliteral(L, ", ");
+			lua_pushlstring(L, v.p, v.n);
+			lua_concat(L, 3);
+		}
+		lua_rawset(L, -3);
+	}
+}
+
+/* Decodes the body with cjson.safe: pushes the value, or nil. */
+static void push_json(lua_State *L, const sls_buf *body)
+{
+	lua_pushlightuserdata(L, &json_decode_key);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+	lua_pushlstring(L, sls_buf_str(body), body->len);
+	if (lua_pcall(L, 1, 1, 0) != 0) {
+		lua_pop(L, 1);
+		lua_pushnil(L);
+	}
+}
+
+static const char *table_string(lua_State *L, int idx, const char *key)
+{
+	const char *s = NULL;
+
+	if (lua_istable(L, idx)) {
+		lua_getfield(L, idx, key);
+		if (lua_type(L, -1) == LUA_TSTRING)
+			s = lua_tostring(L, -1);
+		lua_pop(L, 1);          /* still referenced by the table */
+	}
+	return s;
+}
+
+/* Reads an HTTP answer. On success leaves the result table on the stack and
+ * returns 1; otherwise fills o and returns 0. */
+static int interpret(lua_State *L, sls_client *c, const sls_call *call, long status,
+                     time_t sent_at, sls_outcome *o)
+{
+	const sls_buf *head = &c->http.head, *body = &c->http.body;
+	const char *field = call->action == ACTION_TICKET ? "ticket" : "accessToken";
+	const char *code, *msg, *value;
+	sls_span v;
+	int base;
+
+	memset(o, 0, sizeof *o);
+	o->status = status;
+	o->retry_after = sls_retry_after(sls_buf_str(head), head->len);
+	if (sls_header_find(sls_buf_str(head), head->len, "x-log-requestid", &v))
+		copy_span(o->request_id, sizeof o->request_id, v.p, v.n);
+	if (sls_header_find(sls_buf_str(head), head->len, "date", &v))
+		o->have_date = sls_date_parse(v.p, v.n, &o->server_date);
+
+	push_json(L, body);
+	base = lua_gettop(L);
+	if (status >= 400) {
+		code = table_string(L, base, "errorCode");
+		msg = table_string(L, base, "errorMessage");
+		if (code != NULL) {
+			set_outcome(o, code, msg ? msg : "(no message)",
+			            sls_retryable_status(status, code));
+		} else if (sls_looks_like_html(sls_buf_str(body), body->len)) {
+			set_outcome(o, "BadResponse", "an HTML page instead of an SLS answer "
+			            "(a proxy or gateway in between?)",
+			            sls_retryable_status(status, NULL));
+		} else {
+			set_outcome(o, "BadResponse", body->len ? "an error answer that is not "
+			            "SLS JSON" : "an error answer with an empty body",
+			            sls_retryable_status(status, NULL));
+		}
+		return 0;
+	}
+	if (status < 200 || status > 299) {
+		snprintf(o->message, sizeof o->message, "unexpected HTTP status %ld", status);
+		snprintf(o->code, sizeof o->code, "BadResponse");
+		return 0;
+	}
+	value = table_string(L, base, field);
+	if (value == NULL || value[0] == '\0') {
+		if (!lua_istable(L, base))
+			set_outcome(o, "BadResponse", sls_looks_like_html(sls_buf_str(body),
+			            body->len) ? "an HTML page instead of an SLS answer (a proxy "
+			            "or gateway in between?)" : body->len ? "the answer is not JSON"
+			            : "the answer is empty", 0);
+		else
+			set_outcome(o, "BadResponse", call->action == ACTION_TICKET
+			            ? "the answer has no ticket" : "the answer has no accessToken", 0);
+		return 0;
+	}
+
+	lua_createtable(L, 0, 8);
+	lua_pushstring(L, value);
+	lua_setfield(L, -2, call->action == ACTION_TICKET ? "ticket" : "access_token");
+	if (o->request_id[0] != '\0') {
+		lua_pushstring(L, o->request_id);
+		lua_setfield(L, -2, "request_id");
+	}
+	lua_pushinteger(L, (lua_Integer)status);
+	lua_setfield(L, -2, "status");
+	push_headers(L, head);
+	lua_setfield(L, -2, "headers");
+	lua_pushvalue(L, base);
+	lua_setfield(L, -2, "body");
+	{
+		long long exp = call->has_exp ? call->exp : DEFAULT_EXPIRY;
+		long long at = call->has_at ? call->at : DEFAULT_EXPIRY;
+		if (call->action == ACTION_TICKET) {
+			lua_pushinteger(L, (lua_Integer)(sent_at + exp));
+			lua_setfield(L, -2, "expires_at");
+			if (at > exp)
+				at = exp;
+		}
+		lua_pushinteger(L, (lua_Integer)(sent_at + at));
+		lua_setfield(L, -2, "access_token_expires_at");
+	}
+	return 1;
+}
+
+/* Milliseconds to wait before attempt n + 1 (n >= 1): full jitter over an
+ * exponential ceiling, or the server's Retry-After when it gives one. */
+static long backoff_ms(sls_client *c, int n, const sls_outcome *o)
+{
+	long ceiling = BACKOFF_BASE_MS << (n - 1 < 10 ? n - 1 : 10);
+
+	if (o->retry_after >= 0)
+		return (o->retry_after > RETRY_AFTER_CAP_S ? RETRY_AFTER_CAP_S
+		                                           : o->retry_after) * 1000L;
+	if (ceiling > BACKOFF_CAP_MS)
+		ceiling = BACKOFF_CAP_MS;
+	return (long)(next_random(c) % (uint32_t)(ceiling + 1));
+}
+
+/* The whole call: sign, send, read, retry. Returns the Lua result count. */
+static int run_call(lua_State *L, sls_client *c, const sls_call *call)
+{
+	sls_http_result hr;
+	sls_outcome o;
+	int top = lua_gettop(L), attempt, skew_fixed = 0;
+	time_t sent_at;
+
+	if (c->cred_source == NULL) {
+		no_credentials(&o);
+		return push_failure(L, &o, 0);
+	}
+	for (attempt = 1;; attempt++) {
+		lua_settop(L, top);
+		sent_at = time(NULL);
+		if (!build_request(c, call, (time_t)(sent_at + c->skew))) {
+			memset(&o, 0, sizeof o);
+			set_outcome(&o, "OutOfMemory", "could not build the request", 0);
+			return push_failure(L, &o, attempt - 1);
+		}
+		sls_http_post(&c->http, sls_buf_str(&c->req.url), c->req.headers,
+		              c->req.nheaders, &hr);
+		if (hr.code != CURLE_OK) {
+			const char *code = sls_http_code_name(&c->http, hr.code);
+			memset(&o, 0, sizeof o);
+			set_outcome(&o, code, hr.error[0] ? hr.error : curl_easy_strerror(hr.code),
+			            strcmp(code, "TLSError") != 0 &&
+			            strcmp(code, "ResponseTooLarge") != 0 &&
+			            strcmp(code, "OutOfMemory") != 0);
+		} else if (interpret(L, c, call, hr.status, sent_at, &o)) {
+			return 1;
+		}
+		if (strcmp(o.code, "RequestTimeExpired") == 0 && o.have_date && !skew_fixed) {
+			/* Learn the offset once per call; later calls keep using it. */
+			c->skew = (long long)o.server_date - (long long)time(NULL);
+			skew_fixed = 1;
+			o.retryable = 1;
+			if (attempt < c->max_attempts)
+				continue;
+		}
+		if (!o.retryable || attempt >= c->max_attempts)
+			break;
+		sleep_ms(backoff_ms(c, attempt, &o));
+	}
+	lua_settop(L, top);
+	return push_failure(L, &o, attempt);
+}
+
+static int client_create_ticket(lua_State *L)
+{
+	sls_client *c = check_client(L);
+	sls_call call;
+
+	lua_settop(L, 2);
+	check_call(L, 2, ACTION_TICKET, &call);
+	return run_call(L, c, &call);
+}
+
+static int client_refresh_token(lua_State *L)
+{
+	sls_client *c = check_client(L);
+	sls_call call;
+
+	lua_settop(L, 2);
+	check_call(L, 2, ACTION_REFRESH, &call);
+	return run_call(L, c, &call);
+}
+
+/* client:_prepare(action, opts[, now]): the signed request, not sent. For the
+ * specs and for transports written in Lua. */
+static int client_prepare(lua_State *L)
+{
+	static const char *const actions[] = { "create_ticket", "refresh_token", NULL };
+	sls_client *c = check_client(L);
+	int action = luaL_checkoption(L, 2, NULL, actions);
+	lua_Number now = luaL_optnumber(L, 4, (lua_Number)time(NULL));
+	sls_outcome o;
+	sls_call call;
+	size_t i;
+
+	lua_settop(L, 3);
+	check_call(L, 3, action, &call);
+	if (c->cred_source == NULL) {
+		no_credentials(&o);
+		return push_failure(L, &o, 0);
+	}
+	if (!build_request(c, &call, (time_t)now + (time_t)c->skew))
+		return luaL_error(L, "sls.Client: out of memory");
+	lua_createtable(L, 0, 7);
+	lua_pushliteral(L, "POST");
+	lua_setfield(L, -2, "method");
+	lua_pushstring(L, sls_buf_str(&c->req.url));
+	lua_setfield(L, -2, "url");
+	lua_pushstring(L, sls_buf_str(&c->req.url) + strlen(c->endpoint.url_base));
+	lua_setfield(L, -2, "path");
+	lua_pushstring(L, c->endpoint.host);
+	lua_setfield(L, -2, "host");
+	lua_pushinteger(L, (lua_Integer)c->endpoint.port);
+	lua_setfield(L, -2, "port");
+	lua_pushboolean(L, c->endpoint.https);
+	lua_setfield(L, -2, "https");
+	lua_createtable(L, 0, (int)c->req.nheaders);
+	for (i = 0; i < c->req.nheaders; i++) {
+		lua_pushstring(L, c->req.headers[i].value);
+		lua_setfield(L, -2, c->req.headers[i].key);
+	}
+	lua_setfield(L, -2, "headers");
+	return 1;
+}
+
+/* ------------------------------------------------------ module level */
+
+static sls_client *default_client(lua_State *L)
+{
+	sls_client *c;
+
+	lua_pushlightuserdata(L, &default_client_key);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+	c = sls_testudata(L, -1, SLS_CLIENT_MT);
+	if (c == NULL || !c->open) {
+		lua_pop(L, 1);
+		lua_pushcfunction(L, sls_client_new);
+		lua_call(L, 0, 1);
+		lua_pushlightuserdata(L, &default_client_key);
+		lua_pushvalue(L, -2);
+		lua_rawset(L, LUA_REGISTRYINDEX);
+		c = lua_touserdata(L, -1);
+	}
+	lua_pop(L, 1);                /* still referenced by the registry */
+	return c;
+}
+
+static int module_call(lua_State *L, int action)
+{
+	sls_call call;
+	sls_client *c;
+
+	lua_settop(L, 1);
+	check_call(L, 1, action, &call);
+	c = default_client(L);
+	return run_call(L, c, &call);
+}
+
+int sls_default_create_ticket(lua_State *L)
+{
+	return module_call(L, ACTION_TICKET);
+}
+
+int sls_default_refresh_token(lua_State *L)
+{
+	return module_call(L, ACTION_REFRESH);
+}
+
+/* sls._sign{ signature_version, method, path, query, headers, access_key_id,
+ * access_key_secret, region }: the bare signer over given headers. */
+int sls_sign_lua(lua_State *L)
+{
+	static const char fn[] = "sls._sign";
+	sls_kv query[SLS_MAX_QUERY], headers[SLS_MAX_HEADERS];
+	sls_buf out = {0}, scratch = {0};
+	char result[512];
+	sls_sign_input in;
+	int version, ok;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	version = sls_args_enum(L, 1, fn, "signature_version", versions, 0) ? 4 : 1;
+	memset(&in, 0, sizeof in);
+	in.method = sls_args_str(L, 1, fn, "method", 16, 1, 0, NULL);
+	in.path = sls_args_str(L, 1, fn, "path", 1024, 1, 0, NULL);
+	in.access_key_id = sls_args_str(L, 1, fn, "access_key_id", 256, 1, 0, NULL);
+	in.secret = sls_args_str(L, 1, fn, "access_key_secret", 256, 1, SLS_SECRET,
+	                         &in.secret_len);
+	in.region = sls_args_str(L, 1, fn, "region", 63, 1, 0, NULL);
+	if (!in.method || !in.path || !in.access_key_id || !in.secret ||
+	    (version == 4 && !in.region))
+		return luaL_error(L, "%s: method, path, access_key_id, access_key_secret "
+		                  "(and region for v4) are required", fn);
+	in.content_sha256 = SLS_EMPTY_SHA256;
+	in.query = query;
+	in.headers = headers;
+	lua_getfield(L, 1, "query");
+	lua_getfield(L, 1, "headers");
+	luaL_checktype(L, -2, LUA_TTABLE);
+	luaL_checktype(L, -1, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, -3) != 0) {
+		if (in.nquery == SLS_MAX_QUERY || lua_type(L, -2) != LUA_TSTRING ||
+		    lua_type(L, -1) != LUA_TSTRING)
+			return luaL_error(L, "%s: query must map strings to strings", fn);
+		query[in.nquery].key = lua_tostring(L, -2);
+		query[in.nquery++].value = lua_tostring(L, -1);
+		lua_pop(L, 1);
+	}
+	lua_pushnil(L);
+	while (lua_next(L, -2) != 0) {
+		if (in.nheaders == SLS_MAX_HEADERS || lua_type(L, -2) != LUA_TSTRING ||
+		    lua_type(L, -1) != LUA_TSTRING)
+			return luaL_error(L, "%s: headers must map strings to strings", fn);
+		headers[in.nheaders].key = lua_tostring(L, -2);
+		headers[in.nheaders++].value = lua_tostring(L, -1);
+		lua_pop(L, 1);
+	}
+	/* No Lua call between here and the frees, so nothing can leak. */
+	ok = version == 4 ? sls_sign_v4(&in, &out, &scratch, NULL)
+	                  : sls_sign_v1(&in, &out, &scratch);
+	ok = ok && out.len < sizeof result;
+	if (ok)
+		memcpy(result, out.data, out.len + 1);
+	sls_buf_free(&out);
+	sls_buf_wipe(&scratch);
+	if (!ok)
+		return luaL_error(L, "%s: signing failed", fn);
+	lua_pushstring(L, result);
+	return 1;
+}
+
+void sls_client_register(lua_State *L)
+{
+	static const luaL_Reg methods[] = {
+		{ "create_ticket", client_create_ticket },
+		{ "refresh_token", client_refresh_token },
+		{ "close",         client_close },
+		{ "_prepare",      client_prepare },
+		{ NULL, NULL }
+	};
+	static const luaL_Reg meta[] = {
+		{ "__gc",          client_close },
+		{ "__close",       client_close },
+		{ "__tostring",    client_tostring },
+		{ NULL, NULL }
+	};
+
+	/* cjson.safe.decode, looked up once per lua_State. */
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "cjson.safe");
+	lua_call(L, 1, 1);
+	lua_pushlightuserdata(L, &json_decode_key);
+	lua_getfield(L, -2, "decode");
+	if (!lua_isfunction(L, -1))
+		luaL_error(L, "sls: cjson.safe has no decode function");
+	lua_rawset(L, LUA_REGISTRYINDEX);
+	lua_pop(L, 1);
+
+	if (luaL_newmetatable(L, SLS_CLIENT_MT)) {
+		sls_setfuncs(L, meta);
+		lua_newtable(L);
+		sls_setfuncs(L, methods);
+		lua_setfield(L, -2, "__index");
+		lua_pushliteral(L, SLS_CLIENT_MT);
+		lua_setfield(L, -2, "__name");
+	}
+	lua_pop(L, 1);
+}

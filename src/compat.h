@@ -1,0 +1,46 @@
+/* Lua 5.1 / LuaJIT 2.1 / 5.4 compatibility shims.
+ * Guarded by feature (LUA_VERSION_NUM), never by LUAJIT_VERSION: LuaJIT 2.1
+ * reports 501 and already ships some 5.2 functions, so every shim is static
+ * and prefixed to avoid clashing with the ones it does have. */
+#ifndef SLS_COMPAT_H
+#define SLS_COMPAT_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#if LUA_VERSION_NUM < 502
+#define sls_rawlen(L, i) lua_objlen((L), (i))
+
+/* luaL_setfuncs with nup == 0, the only form this module uses. */
+static inline void sls_setfuncs(lua_State *L, const luaL_Reg *l)
+{
+	for (; l->name != NULL; l++) {
+		lua_pushcfunction(L, l->func);
+		lua_setfield(L, -2, l->name);
+	}
+}
+
+/* luaL_testudata: the userdata at idx if its metatable is tname's, or NULL. */
+static inline void *sls_testudata(lua_State *L, int idx, const char *tname)
+{
+	void *p = lua_touserdata(L, idx);
+	if (p == NULL || !lua_getmetatable(L, idx))
+		return NULL;
+	luaL_getmetatable(L, tname);
+	if (!lua_rawequal(L, -1, -2))
+		p = NULL;
+	lua_pop(L, 2);
+	return p;
+}
+
+/* lua_isinteger: 5.1 has no integer subtype; a float with an integral value
+ * is the closest meaning, and callers range-check it anyway. */
+#define SLS_HAS_INTEGER_SUBTYPE 0
+#else
+#define sls_rawlen(L, i) lua_rawlen((L), (i))
+#define sls_setfuncs(L, l) luaL_setfuncs((L), (l), 0)
+#define sls_testudata(L, i, n) luaL_testudata((L), (i), (n))
+#define SLS_HAS_INTEGER_SUBTYPE (LUA_VERSION_NUM >= 503)
+#endif
+
+#endif

@@ -1,0 +1,195 @@
+#include "http.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+static void global_init(void)
+{
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int sls_http_global_init(void)
+{
+	pthread_once(&global_once, global_init);
+	return global_rc == CURLE_OK;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	sls_http *h = ud;
+	size_t len = size * n;
+
+	if (h->body.len + len > SLS_BODY_MAX) {
+		h->too_large = 1;
+		return 0;          /* libcurl ends the transfer with CURLE_WRITE_ERROR */
+	}
+	sls_buf_add(&h->body, p, len);
+	return h->body.oom ? 0 : len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	sls_http *h = ud;
+	size_t len = size * n;
+
+	/* A new status line (after 100 Continue, or a proxy's CONNECT answer)
+	 * starts the headers over: only the final response's count. */
+	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
+		sls_buf_reset(&h->head);
+	if (h->head.len + len > SLS_BODY_MAX) {
+		h->too_large = 1;
+		return 0;
+	}
+	sls_buf_add(&h->head, p, len);
+	return h->head.oom ? 0 : len;
+}
+
+#define SETOPT(opt, val) \
+	do { if (curl_easy_setopt(h->curl, (opt), (val)) != CURLE_OK) return #opt; } while (0)
+
+const char *sls_http_open(sls_http *h, const sls_http_opts *o)
+{
+	if (!sls_http_global_init())
+		return "curl_global_init failed";
+	h->curl = curl_easy_init();
+	if (h->curl == NULL)
+		return "curl_easy_init failed";
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_ERRORBUFFER, h->error);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+	SETOPT(CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SLS_BODY_MAX);
+	SETOPT(CURLOPT_SSL_VERIFYPEER, o->ssl_verify ? 1L : 0L);
+	SETOPT(CURLOPT_SSL_VERIFYHOST, o->ssl_verify ? 2L : 0L);
+	if (o->ca_file != NULL)
+		SETOPT(CURLOPT_CAINFO, o->ca_file);
+	if (o->ca_path != NULL)
+		SETOPT(CURLOPT_CAPATH, o->ca_path);
+	if (o->proxy != NULL)
+		SETOPT(CURLOPT_PROXY, o->proxy);
+	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(CURLOPT_WRITEDATA, h);
+	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(CURLOPT_HEADERDATA, h);
+	SETOPT(CURLOPT_POST, 1L);
+	SETOPT(CURLOPT_POSTFIELDS, "");
+	SETOPT(CURLOPT_POSTFIELDSIZE, 0L);
+	return NULL;
+}
+
+void sls_http_close(sls_http *h)
+{
+	if (h->curl != NULL) {
+		curl_easy_cleanup(h->curl);
+		h->curl = NULL;
+	}
+	sls_buf_free(&h->body);
+	sls_buf_free(&h->head);
+	sls_buf_wipe(&h->line);      /* held the security token */
+}
+
+void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
+                   size_t nheaders, sls_http_result *res)
+{
+	struct curl_slist *list = NULL, *next;
+	size_t i;
+
+	sls_buf_reset(&h->body);
+	sls_buf_reset(&h->head);
+	h->too_large = 0;
+	h->error[0] = '\0';
+	res->status = 0;
+	res->error = h->error;
+
+	/* An empty value after the colon removes a header libcurl would add:
+	 * a Content-Type the signature does not cover, and Expect. */
+	for (i = 0; i < nheaders + 2; i++) {
+		sls_buf_reset(&h->line);
+		if (i < nheaders) {
+			sls_buf_adds(&h->line, headers[i].key);
+			sls_buf_adds(&h->line, ": ");
+			sls_buf_adds(&h->line, headers[i].value);
+		} else {
+			sls_buf_adds(&h->line, i == nheaders ? "Content-Type:" : "Expect:");
+		}
+		next = h->line.oom ? NULL : curl_slist_append(list, h->line.data);
+		if (next == NULL) {
+			curl_slist_free_all(list);
+			res->code = CURLE_OUT_OF_MEMORY;
+			return;
+		}
+		list = next;
+	}
+	sls_buf_reset(&h->line);
+	if (curl_easy_setopt(h->curl, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, list) != CURLE_OK) {
+		res->code = CURLE_OUT_OF_MEMORY;
+	} else {
+		res->code = curl_easy_perform(h->curl);
+		if (res->code == CURLE_OK)
+			curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &res->status);
+	}
+	/* The list holds the security token: curl_slist_free_all does not
+	 * wipe, so overwrite each line first. */
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	for (next = list; next != NULL; next = next->next)
+		OPENSSL_cleanse(next->data, strlen(next->data));
+	curl_slist_free_all(list);
+}
+
+const char *sls_http_code_name(const sls_http *h, CURLcode code)
+{
+	switch (code) {
+	case CURLE_OK:
+		return NULL;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return "ResolveFailed";
+	case CURLE_COULDNT_CONNECT:
+		return "ConnectFailed";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "Timeout";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_USE_SSL_FAILED:
+		return "TLSError";
+	case CURLE_FILESIZE_EXCEEDED:
+		return "ResponseTooLarge";
+	case CURLE_WRITE_ERROR:
+		return h->too_large ? "ResponseTooLarge" : "BadResponse";
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return "BadResponse";
+	case CURLE_OUT_OF_MEMORY:
+		return "OutOfMemory";
+	default:
+		return "NetworkError";
+	}
+}

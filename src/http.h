@@ -1,0 +1,50 @@
+/* The libcurl transport: one easy handle per client, reused across calls so
+ * the connection is kept alive. No lua_State here, so no Lua error can unwind
+ * through a libcurl frame. */
+#ifndef SLS_HTTP_H
+#define SLS_HTTP_H
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "sign.h"
+
+#define SLS_BODY_MAX (1024 * 1024)
+
+typedef struct sls_http_opts {
+	long        connect_timeout_ms;
+	long        timeout_ms;
+	int         ssl_verify;
+	const char *ca_file;   /* NULL: the system store */
+	const char *ca_path;
+	const char *proxy;     /* NULL: libcurl's environment handling */
+} sls_http_opts;
+
+typedef struct sls_http {
+	CURL   *curl;
+	sls_buf body;
+	sls_buf head;          /* the last response's header lines, raw */
+	sls_buf line;          /* scratch for one request header line */
+	int     too_large;
+	char    error[CURL_ERROR_SIZE];
+} sls_http;
+
+typedef struct sls_http_result {
+	CURLcode code;
+	long     status;       /* 0 when no response came */
+	const char *error;     /* libcurl's text for a failure, or "" */
+} sls_http_result;
+
+/* curl_global_init, once per process, thread-safe. 0 on failure. */
+int  sls_http_global_init(void);
+/* Creates the handle and applies the options that hold for its lifetime.
+ * Returns NULL, or why it failed. */
+const char *sls_http_open(sls_http *h, const sls_http_opts *o);
+void sls_http_close(sls_http *h);
+/* POSTs an empty body to url with exactly the given headers. */
+void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
+                   size_t nheaders, sls_http_result *res);
+/* The module's stable error code for a transport failure. */
+const char *sls_http_code_name(const sls_http *h, CURLcode code);
+
+#endif

@@ -1,0 +1,51 @@
+/* Building a signed SLS request: query, URL and headers, exactly as the
+ * official SDK sends them. Pure: the clock is passed in. */
+#ifndef SLS_REQUEST_H
+#define SLS_REQUEST_H
+
+#include <time.h>
+
+#include "buf.h"
+#include "endpoint.h"
+#include "sign.h"
+
+typedef struct sls_creds {
+	const char *access_key_id;
+	const char *secret;
+	size_t      secret_len;
+	const char *security_token;   /* NULL or "" when none */
+} sls_creds;
+
+typedef struct sls_signer {
+	const sls_endpoint *endpoint;
+	int                 version;      /* 1 or 4 */
+	const char         *region;       /* v4 */
+	const char         *user_agent;
+	sls_v4_cache       *cache;        /* may be NULL */
+} sls_signer;
+
+typedef struct sls_request {
+	const char *path;
+	sls_kv      query[SLS_MAX_QUERY];
+	size_t      nquery;
+	size_t      query_at[SLS_MAX_QUERY];
+	sls_kv      headers[SLS_MAX_HEADERS];
+	size_t      nheaders;
+	char        date[32];
+	sls_buf     values;    /* query values, each NUL-terminated, see sls_request_query */
+	sls_buf     url;
+	sls_buf     auth;
+	sls_buf     scratch;
+} sls_request;
+
+/* Starts a request for path; keeps the buffers' memory. */
+void sls_request_reset(sls_request *r, const char *path);
+/* Adds a query parameter; the value is copied. */
+void sls_request_query(sls_request *r, const char *key, const char *value, size_t n);
+/* Fills url, headers and the authorization for a POST with an empty body.
+ * Returns 0 on allocation failure. */
+int  sls_request_sign(sls_request *r, const sls_signer *s, const sls_creds *c,
+                      time_t now);
+void sls_request_free(sls_request *r);
+
+#endif

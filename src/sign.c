@@ -1,0 +1,349 @@
+#include "sign.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+static const char *const wday_names[] = {
+	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+};
+static const char *const month_names[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil). Written by hand because timegm is not in C99 or POSIX and
+ * mktime depends on the process's time zone. */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+/* Writes v as exactly `digits` decimal digits. Dates are formatted by hand:
+ * strftime's %a and %b follow the locale, which a host program may set. */
+static char *put_digits(char *p, unsigned v, int digits)
+{
+	int i;
+
+	for (i = digits - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + digits;
+}
+
+void sls_date_rfc1123(time_t t, char out[30])
+{
+	struct tm tm;
+	char *p = out;
+
+	gmtime_r(&t, &tm);
+	memcpy(p, wday_names[tm.tm_wday], 3);
+	p += 3;
+	*p++ = ',';
+	*p++ = ' ';
+	p = put_digits(p, (unsigned)tm.tm_mday, 2);
+	*p++ = ' ';
+	memcpy(p, month_names[tm.tm_mon], 3);
+	p += 3;
+	*p++ = ' ';
+	p = put_digits(p, (unsigned)(tm.tm_year + 1900), 4);
+	*p++ = ' ';
+	p = put_digits(p, (unsigned)tm.tm_hour, 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)tm.tm_min, 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)tm.tm_sec, 2);
+	memcpy(p, " GMT", 5);
+}
+
+void sls_date_iso8601(time_t t, char out[17])
+{
+	struct tm tm;
+	char *p = out;
+
+	gmtime_r(&t, &tm);
+	p = put_digits(p, (unsigned)(tm.tm_year + 1900), 4);
+	p = put_digits(p, (unsigned)tm.tm_mon + 1, 2);
+	p = put_digits(p, (unsigned)tm.tm_mday, 2);
+	*p++ = 'T';
+	p = put_digits(p, (unsigned)tm.tm_hour, 2);
+	p = put_digits(p, (unsigned)tm.tm_min, 2);
+	p = put_digits(p, (unsigned)tm.tm_sec, 2);
+	memcpy(p, "Z", 2);
+}
+
+static int parse_uint(const char **p, const char *end, int digits, unsigned *out)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < digits; i++, (*p)++) {
+		if (*p >= end || **p < '0' || **p > '9')
+			return 0;
+		v = v * 10 + (unsigned)(**p - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+static int expect(const char **p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, lit, n) != 0)
+		return 0;
+	*p += n;
+	return 1;
+}
+
+int sls_date_parse(const char *s, size_t n, time_t *out)
+{
+	const char *p = s, *end = s + n;
+	unsigned day, year, hh, mm, ss, mon;
+
+	/* "Wed, " is optional and not checked against the date. */
+	if (n >= 5 && p[3] == ',' && p[4] == ' ')
+		p += 5;
+	if (!parse_uint(&p, end, 2, &day) || !expect(&p, end, " "))
+		return 0;
+	for (mon = 0; mon < 12; mon++)
+		if (expect(&p, end, month_names[mon]))
+			break;
+	if (mon == 12 || !expect(&p, end, " ") ||
+	    !parse_uint(&p, end, 4, &year) || !expect(&p, end, " ") ||
+	    !parse_uint(&p, end, 2, &hh) || !expect(&p, end, ":") ||
+	    !parse_uint(&p, end, 2, &mm) || !expect(&p, end, ":") ||
+	    !parse_uint(&p, end, 2, &ss) || !expect(&p, end, " GMT"))
+		return 0;
+	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
+		return 0;
+	*out = (time_t)(days_from_civil(year, mon + 1, day) * 86400LL +
+	                hh * 3600 + mm * 60 + ss);
+	return 1;
+}
+
+static const char *find_header(const sls_sign_input *in, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < in->nheaders; i++)
+		if (strcmp(in->headers[i].key, name) == 0)
+			return in->headers[i].value;
+	return NULL;
+}
+
+static int cmp_kv(const void *a, const void *b)
+{
+	return strcmp((*(const sls_kv *const *)a)->key,
+	              (*(const sls_kv *const *)b)->key);
+}
+
+/* Pointers to kv sorted by key in byte order (strcmp compares as unsigned). */
+static size_t sorted(const sls_kv *kv, size_t n, const sls_kv **out, size_t max)
+{
+	size_t i;
+
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++)
+		out[i] = &kv[i];
+	qsort(out, n, sizeof *out, cmp_kv);
+	return n;
+}
+
+static int hmac_sha256(const void *key, size_t keylen, const void *msg,
+                       size_t msglen, unsigned char out[32])
+{
+	unsigned int len = 32;
+
+	return HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, out, &len) != NULL;
+}
+
+int sls_sign_v1(const sls_sign_input *in, sls_buf *out, sls_buf *scratch)
+{
+	const sls_kv *h[SLS_MAX_HEADERS], *q[SLS_MAX_QUERY];
+	const char *md5 = find_header(in, "content-md5");
+	const char *ctype = find_header(in, "content-type");
+	const char *date = find_header(in, "date");
+	unsigned char mac[32];
+	unsigned char b64[48];
+	size_t nh, nq, i;
+
+	sls_buf_reset(scratch);
+	sls_buf_adds(scratch, in->method);
+	sls_buf_addc(scratch, '\n');
+	sls_buf_adds(scratch, md5 ? md5 : "");
+	sls_buf_addc(scratch, '\n');
+	sls_buf_adds(scratch, ctype ? ctype : "");
+	sls_buf_addc(scratch, '\n');
+	sls_buf_adds(scratch, date ? date : "");
+	sls_buf_addc(scratch, '\n');
+	nh = sorted(in->headers, in->nheaders, h, SLS_MAX_HEADERS);
+	for (i = 0; i < nh; i++) {
+		if (strstr(h[i]->key, "x-log-") == NULL &&
+		    strstr(h[i]->key, "x-acs-") == NULL)
+			continue;
+		sls_buf_adds(scratch, h[i]->key);
+		sls_buf_addc(scratch, ':');
+		sls_buf_adds(scratch, h[i]->value);
+		sls_buf_addc(scratch, '\n');
+	}
+	/* The resource: v1 signs query values as they are, not encoded. */
+	sls_buf_adds(scratch, in->path);
+	nq = sorted(in->query, in->nquery, q, SLS_MAX_QUERY);
+	for (i = 0; i < nq; i++) {
+		sls_buf_addc(scratch, i == 0 ? '?' : '&');
+		sls_buf_adds(scratch, q[i]->key);
+		sls_buf_addc(scratch, '=');
+		sls_buf_adds(scratch, q[i]->value);
+	}
+	if (scratch->oom ||
+	    !hmac_sha256(in->secret, in->secret_len, scratch->data, scratch->len, mac))
+		return 0;
+	EVP_EncodeBlock(b64, mac, sizeof mac);
+	sls_buf_adds(out, "LOG ");
+	sls_buf_adds(out, in->access_key_id);
+	sls_buf_addc(out, ':');
+	sls_buf_adds(out, (const char *)b64);
+	OPENSSL_cleanse(mac, sizeof mac);
+	return !out->oom;
+}
+
+static int is_v4_signed(const char *name)
+{
+	return strncmp(name, "x-log-", 6) == 0 || strncmp(name, "x-acs-", 6) == 0 ||
+	       strcmp(name, "host") == 0 || strcmp(name, "content-type") == 0;
+}
+
+/* Leading and trailing blanks off, as the gateway's trim does. */
+static void add_trimmed(sls_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	sls_buf_add(b, s, n);
+}
+
+static int v4_signing_key(const sls_sign_input *in, const char *day,
+                          sls_v4_cache *cache, unsigned char key[32])
+{
+	unsigned char k[32];
+	sls_buf seed = {0};
+	int ok;
+
+	if (cache != NULL && cache->valid && strcmp(cache->day, day) == 0 &&
+	    strcmp(cache->region, in->region) == 0) {
+		memcpy(key, cache->key, 32);
+		return 1;
+	}
+	sls_buf_adds(&seed, "aliyun_v4");
+	sls_buf_add(&seed, in->secret, in->secret_len);
+	ok = !seed.oom &&
+	     hmac_sha256(seed.data, seed.len, day, strlen(day), k) &&
+	     hmac_sha256(k, 32, in->region, strlen(in->region), k) &&
+	     hmac_sha256(k, 32, "sls", 3, k) &&
+	     hmac_sha256(k, 32, "aliyun_v4_request", 17, key);
+	sls_buf_wipe(&seed);
+	OPENSSL_cleanse(k, sizeof k);
+	if (ok && cache != NULL && strlen(in->region) < sizeof cache->region) {
+		memcpy(cache->day, day, 9);
+		strcpy(cache->region, in->region);
+		memcpy(cache->key, key, 32);
+		cache->valid = 1;
+	}
+	return ok;
+}
+
+int sls_sign_v4(const sls_sign_input *in, sls_buf *out, sls_buf *scratch,
+                sls_v4_cache *cache)
+{
+	const sls_kv *h[SLS_MAX_HEADERS], *q[SLS_MAX_QUERY];
+	const char *date = find_header(in, "x-log-date");
+	unsigned char digest[32], key[32], mac[32];
+	size_t nh, nq, i;
+	char day[9];
+	int first, ok;
+
+	if (date == NULL || strlen(date) < 8 || in->region == NULL)
+		return 0;
+	memcpy(day, date, 8);
+	day[8] = '\0';
+
+	sls_buf_reset(scratch);
+	sls_buf_adds(scratch, in->method);
+	sls_buf_addc(scratch, '\n');
+	sls_buf_adds(scratch, in->path[0] ? in->path : "/");
+	sls_buf_addc(scratch, '\n');
+	nq = sorted(in->query, in->nquery, q, SLS_MAX_QUERY);
+	for (i = 0; i < nq; i++) {
+		if (i > 0)
+			sls_buf_addc(scratch, '&');
+		sls_buf_adds(scratch, q[i]->key);
+		if (q[i]->value[0] != '\0') {
+			sls_buf_addc(scratch, '=');
+			sls_buf_addpct(scratch, q[i]->value, strlen(q[i]->value));
+		}
+	}
+	sls_buf_addc(scratch, '\n');
+	nh = sorted(in->headers, in->nheaders, h, SLS_MAX_HEADERS);
+	for (i = 0; i < nh; i++) {
+		if (!is_v4_signed(h[i]->key))
+			continue;
+		sls_buf_adds(scratch, h[i]->key);
+		sls_buf_addc(scratch, ':');
+		add_trimmed(scratch, h[i]->value);
+		sls_buf_addc(scratch, '\n');
+	}
+	sls_buf_addc(scratch, '\n');
+	for (i = 0, first = 1; i < nh; i++) {
+		if (!is_v4_signed(h[i]->key))
+			continue;
+		if (!first)
+			sls_buf_addc(scratch, ';');
+		sls_buf_adds(scratch, h[i]->key);
+		first = 0;
+	}
+	sls_buf_addc(scratch, '\n');
+	sls_buf_adds(scratch, in->content_sha256 ? in->content_sha256 : SLS_EMPTY_SHA256);
+	if (scratch->oom)
+		return 0;
+	SHA256((const unsigned char *)scratch->data, scratch->len, digest);
+
+	/* StringToSign reuses the scratch buffer. */
+	sls_buf_reset(scratch);
+	sls_buf_adds(scratch, "SLS4-HMAC-SHA256\n");
+	sls_buf_adds(scratch, date);
+	sls_buf_addc(scratch, '\n');
+	sls_buf_addf(scratch, "%s/%s/sls/aliyun_v4_request\n", day, in->region);
+	sls_buf_addhex(scratch, digest, sizeof digest);
+	ok = !scratch->oom && v4_signing_key(in, day, cache, key) &&
+	     hmac_sha256(key, sizeof key, scratch->data, scratch->len, mac);
+	OPENSSL_cleanse(key, sizeof key);
+	if (!ok)
+		return 0;
+	sls_buf_addf(out, "SLS4-HMAC-SHA256 Credential=%s/%s/%s/sls/aliyun_v4_request,Signature=",
+	             in->access_key_id, day, in->region);
+	sls_buf_addhex(out, mac, sizeof mac);
+	return !out->oom;
+}
+
+void sls_v4_cache_clear(sls_v4_cache *cache)
+{
+	OPENSSL_cleanse(cache, sizeof *cache);
+}

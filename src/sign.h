@@ -1,0 +1,60 @@
+/* SLS request signing, v1 (LOG) and v4 (SLS4-HMAC-SHA256). Pure: bytes in,
+ * bytes out, the clock passed in; no lua_State, no I/O. */
+#ifndef SLS_SIGN_H
+#define SLS_SIGN_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+
+#define SLS_MAX_QUERY   8
+#define SLS_MAX_HEADERS 16
+#define SLS_EMPTY_SHA256 \
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+typedef struct sls_kv {
+	const char *key;
+	const char *value;
+} sls_kv;
+
+/* What a signature covers. Header names are lower-case; the date is the one
+ * in the headers (`date` for v1, `x-log-date` for v4). */
+typedef struct sls_sign_input {
+	const char   *method;
+	const char   *path;
+	const sls_kv *query;
+	size_t        nquery;
+	const sls_kv *headers;
+	size_t        nheaders;
+	const char   *access_key_id;
+	const char   *secret;
+	size_t        secret_len;
+	const char   *region;          /* v4 only */
+	const char   *content_sha256;  /* v4 only: hex sha256 of the body */
+} sls_sign_input;
+
+/* The v4 signing key depends on the secret, the day and the region only, so a
+ * client keeps the last one: four HMACs saved per request. */
+typedef struct sls_v4_cache {
+	char          day[9];
+	char          region[64];
+	unsigned char key[32];
+	int           valid;
+} sls_v4_cache;
+
+/* Appends the v1 `authorization` value to out. Returns 0 on failure. */
+int sls_sign_v1(const sls_sign_input *in, sls_buf *out, sls_buf *scratch);
+/* Appends the v4 `authorization` value to out; cache may be NULL. */
+int sls_sign_v4(const sls_sign_input *in, sls_buf *out, sls_buf *scratch,
+                sls_v4_cache *cache);
+void sls_v4_cache_clear(sls_v4_cache *cache);
+
+/* "Wed, 30 Oct 2024 03:02:45 GMT", locale-independent; out has 30 bytes. */
+void sls_date_rfc1123(time_t t, char out[30]);
+/* "20241030T030245Z"; out has 17 bytes. */
+void sls_date_iso8601(time_t t, char out[17]);
+/* Parses an RFC 1123 date ("Wed, 30 Oct 2024 03:02:45 GMT"). 0 if malformed. */
+int sls_date_parse(const char *s, size_t n, time_t *out);
+
+#endif
