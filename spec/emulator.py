@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+"""A local stand-in for the SLS CreateTicket / RefreshToken API.
+
+Checks v1 and v4 signatures with code of its own (nothing from src/), the
+security token, the request date (15 minutes either way) and parameter
+ranges, and answers as SLS does: JSON bodies, x-log-requestid, JWT-shaped
+tickets. It serves a console stand-in under /lognext/ that opens each ticket
+once, and faults queued through /_emulator/faults. Loopback only.
+
+    python3 spec/emulator.py --port 0 --port-file /tmp/port [--tls-cert C --tls-key K]
+"""
+import argparse
+import base64
+import calendar
+import email.utils
+import hashlib
+import hmac
+import html
+import json
+import os
+import secrets
+import socket
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# Credentials the emulator knows: id -> (secret, security token or None).
+KEYS = {
+    "LTAI5tEmulatorKeyId": ("EmulatorSecret0123456789abcdef", None),
+    "STS.EmulatorTokenId": ("EmulatorStsSecret", "EmulatorSecurityToken+/=abc"),
+}
+MAX_SKEW = 15 * 60
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+class State:
+    def __init__(self, region):
+        self.lock = threading.Lock()
+        self.region = region
+        self.reset()
+
+    def reset(self):
+        self.clock_offset = 0.0
+        self.delay = 0.0
+        self.faults = []
+        self.log = []
+        self.tickets = {}        # ticket -> expiry (emulator clock)
+        self.opened = {}         # ticket -> page path, once opened in the console
+
+    def now(self):
+        return time.time() + self.clock_offset
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def make_jwt(claims):
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = b64url(json.dumps(claims, separators=(",", ":")).encode())
+    sig = hmac.new(b"emulator", f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{b64url(sig)}"
+
+
+def pct(value):
+    # RFC 3986: unreserved characters stay.
+    return urllib.parse.quote(value, safe="-_.~")
+
+
+class ApiError(Exception):
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def verify(method, path, query, headers, body, state):
+    """Raises ApiError unless the request is signed by a known key."""
+    auth = headers.get("authorization", "")
+    if auth.startswith("LOG "):
+        key_id, _, sig = auth[4:].partition(":")
+        secret, token = lookup(key_id)
+        check_token(headers, token)
+        date = headers.get("date")
+        if not date:
+            raise ApiError(400, "ParameterInvalid", "missing Date header")
+        try:
+            sent = email.utils.parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError):
+            raise ApiError(400, "ParameterInvalid", "bad Date header")
+        check_time(sent, state)
+        signed = sorted((k, v) for k, v in headers.items()
+                        if "x-log-" in k or "x-acs-" in k)
+        resource = path
+        if query:
+            resource += "?" + "&".join(f"{k}={v}" for k, v in sorted(query.items()))
+        sts = "\n".join([method, headers.get("content-md5", ""),
+                         headers.get("content-type", ""), date]) + "\n"
+        sts += "".join(f"{k}:{v}\n" for k, v in signed) + resource
+        want = base64.b64encode(hmac.new(secret.encode(), sts.encode(),
+                                         hashlib.sha256).digest()).decode()
+        if not hmac.compare_digest(want, sig):
+            raise ApiError(401, "SignatureNotMatch", "signature mismatch")
+        return key_id
+    if auth.startswith("SLS4-HMAC-SHA256 "):
+        fields = dict(p.split("=", 1) for p in auth[17:].split(",") if "=" in p)
+        cred = fields.get("Credential", "").split("/")
+        if len(cred) != 5 or cred[3:] != ["sls", "aliyun_v4_request"]:
+            raise ApiError(400, "ParameterInvalid", "bad Credential")
+        key_id, day, region = cred[0], cred[1], cred[2]
+        secret, token = lookup(key_id)
+        check_token(headers, token)
+        xdate = headers.get("x-log-date", "")
+        try:
+            sent = calendar.timegm(time.strptime(xdate, "%Y%m%dT%H%M%SZ"))
+        except ValueError:
+            raise ApiError(400, "ParameterInvalid", "bad x-log-date")
+        check_time(sent, state)
+        if day != xdate[:8] or region != state.region:
+            raise ApiError(401, "SignatureNotMatch", "credential scope mismatch")
+        content_sha = hashlib.sha256(body).hexdigest()
+        if headers.get("x-log-content-sha256") != content_sha:
+            raise ApiError(400, "ParameterInvalid", "x-log-content-sha256 mismatch")
+        names = sorted(k for k in headers
+                       if k.startswith(("x-log-", "x-acs-")) or k in ("host", "content-type"))
+        canon_query = "&".join(k + (f"={pct(v)}" if v else "")
+                               for k, v in sorted(query.items()))
+        canonical = "\n".join([
+            method, path or "/", canon_query,
+            "".join(f"{k}:{headers[k].strip()}\n" for k in names),
+            ";".join(names), content_sha])
+        scope = f"{day}/{region}/sls/aliyun_v4_request"
+        sts = "\n".join(["SLS4-HMAC-SHA256", xdate, scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+        key = ("aliyun_v4" + secret).encode()
+        for part in (day, region, "sls", "aliyun_v4_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        want = hmac.new(key, sts.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(want, fields.get("Signature", "")):
+            raise ApiError(401, "SignatureNotMatch", "signature mismatch")
+        return key_id
+    raise ApiError(401, "Unauthorized", "missing or unknown Authorization scheme")
+
+
+def lookup(key_id):
+    if key_id not in KEYS:
+        raise ApiError(401, "InvalidAccessKeyId", "the AccessKeyId is not found")
+    return KEYS[key_id]
+
+
+def check_token(headers, token):
+    sent = headers.get("x-acs-security-token")
+    if token is not None and sent != token:
+        raise ApiError(401, "Unauthorized", "the security token is invalid or expired")
+    if token is None and sent is not None:
+        raise ApiError(401, "Unauthorized", "a security token was sent for a permanent key")
+
+
+def check_time(sent, state):
+    if abs(state.now() - sent) > MAX_SKEW:
+        raise ApiError(400, "RequestTimeExpired",
+                       "request time is more than 15 minutes away from server time")
+
+
+def int_param(query, name, lo, hi):
+    if name not in query:
+        return None
+    value = query[name]
+    if not value.isdigit() or not lo <= int(value) <= hi:
+        raise ApiError(400, "ParameterInvalid", f"{name} must be in {lo}..{hi}")
+    return int(value)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "sls-emulator"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):  # quiet; the log is served as JSON
+        pass
+
+    # ------------------------------------------------------------ plumbing
+    def send(self, status, body, ctype="application/json", extra=None, request_id=True):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Date", email.utils.formatdate(self.server.state.now(), usegmt=True))
+        if request_id:
+            self.send_header("x-log-requestid", secrets.token_hex(12).upper())
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == "/_emulator/stats":
+            with self.server.state.lock:
+                log = list(self.server.state.log)
+            return self.send(200, {"requests": len(log), "log": log}, request_id=False)
+        if url.path.startswith("/lognext/project/"):
+            return self.console(url)
+        self.send(404, {"errorCode": "NotFound", "errorMessage": "no such path"})
+
+    def do_POST(self):
+        url = urllib.parse.urlsplit(self.path)
+        body = self.read_body()
+        state = self.server.state
+        if url.path.startswith("/_emulator/"):
+            return self.control(url.path, body)
+        query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        with state.lock:
+            state.log.append({"path": url.path, "query": query,
+                              "signature": headers.get("authorization", "")[:16],
+                              "user_agent": headers.get("user-agent", ""),
+                              "content_type": headers.get("content-type")})
+            fault = state.faults.pop(0) if state.faults else None
+            delay = state.delay
+        if delay:
+            time.sleep(delay)
+        if fault and self.inject(fault):
+            return
+        try:
+            verify("POST", url.path, query, headers, body, state)
+            if url.path == "/tickets":
+                self.send(200, self.create_ticket(query, state))
+            elif url.path == "/token/refresh":
+                self.send(200, self.refresh_token(query, state))
+            else:
+                raise ApiError(404, "NotFound", "no such API")
+        except ApiError as e:
+            self.send(e.status, {"errorCode": e.code, "errorMessage": e.message})
+
+    # --------------------------------------------------------------- API
+    def create_ticket(self, query, state):
+        unknown = set(query) - {"expirationTime", "accessTokenExpirationTime"}
+        if unknown:
+            raise ApiError(400, "ParameterInvalid", f"unknown parameter {sorted(unknown)[0]}")
+        exp = int_param(query, "expirationTime", 1, 2592000)
+        at = int_param(query, "accessTokenExpirationTime", 1, 86400)
+        if exp is not None and at is not None and at > exp:
+            raise ApiError(400, "ParameterInvalid",
+                           "accessTokenExpirationTime exceeds expirationTime")
+        now = state.now()
+        ticket = make_jwt({"iat": int(now), "exp": int(now + (exp or 86400)),
+                           "jti": secrets.token_hex(8)})
+        with state.lock:
+            state.tickets[ticket] = now + (exp or 86400)
+        return {"ticket": ticket}
+
+    def refresh_token(self, query, state):
+        ticket = query.get("ticket", "")
+        at = int_param(query, "accessTokenExpirationTime", 1, 86400)
+        with state.lock:
+            expiry = state.tickets.get(ticket)
+        if expiry is None or expiry < state.now():
+            raise ApiError(400, "ParameterInvalid", "ticket is invalid or expired")
+        now = state.now()
+        return {"accessToken": make_jwt({"iat": int(now), "exp": int(now + (at or 86400)),
+                                         "sub": "access", "jti": secrets.token_hex(8)})}
+
+    # ----------------------------------------------------------- console
+    def console(self, url):
+        """Opens a page for a ticket the emulator issued, once per ticket."""
+        state = self.server.state
+        params = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        ticket = params.get("sls_ticket", "")
+        with state.lock:
+            issued = ticket in state.tickets
+            first = issued and ticket not in state.opened
+            if first:
+                state.opened[ticket] = url.path
+        if not issued or not first:
+            why = "unknown ticket" if not issued else "ticket already used"
+            page = f"<!doctype html><title>denied</title><h1 id=denied>{why}</h1>"
+            return self.send(403, page.encode(), "text/html; charset=utf-8")
+        parts = [urllib.parse.unquote(p) for p in url.path.split("/")[3:]]
+        rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                       for k, v in sorted(params.items()) if k != "sls_ticket")
+        page = (f"<!doctype html><meta charset=utf-8><title>SLS console (emulator)</title>"
+                f"<body style='font-family:sans-serif;background:#f4f6fa'>"
+                f"<h1 id=page data-project='{html.escape(parts[0])}' "
+                f"data-kind='{html.escape(parts[1] if len(parts) > 1 else '')}' "
+                f"data-name='{html.escape(parts[2] if len(parts) > 2 else '')}'>"
+                f"{html.escape(parts[1] if len(parts) > 1 else '')}: "
+                f"{html.escape(parts[2] if len(parts) > 2 else '')}</h1>"
+                f"<p>project <b>{html.escape(parts[0])}</b></p><table>{rows}</table>")
+        self.send(200, page.encode(), "text/html; charset=utf-8")
+
+    # ------------------------------------------------------------ faults
+    def inject(self, f):
+        """Plays one queued fault. Returns True when it answered the request."""
+        kind = f.get("kind")
+        if kind == "delay":
+            time.sleep(f.get("seconds", 1))
+            return False
+        if kind == "error":
+            extra = {"Retry-After": str(f["retry_after"])} if "retry_after" in f else None
+            self.send(f.get("status", 500), {"errorCode": f.get("code", "InternalServerError"),
+                                             "errorMessage": f.get("message", "injected")},
+                      extra=extra)
+        elif kind == "html":
+            self.send(f.get("status", 502),
+                      b"<html><head><title>502 Bad Gateway</title></head></html>",
+                      "text/html", request_id=False)
+        elif kind == "garbage":
+            self.send(f.get("status", 200), b"not json {", "application/json")
+        elif kind == "noticket":
+            self.send(200, {"something": "else"})
+        elif kind == "empty":
+            self.send(f.get("status", 200), b"", "application/json")
+        elif kind == "huge":
+            self.send(200, b"{\"ticket\":\"" + b"x" * (2 * 1024 * 1024) + b"\"}")
+        elif kind == "huge_chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"x" * 65536
+            try:
+                for _ in range(40):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            except OSError:
+                pass
+            self.close_connection = True
+        elif kind in ("drop", "truncated", "stall", "stall_body"):
+            if kind == "truncated":
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: 100\r\n\r\n{\"ticket\":\"abc")
+            elif kind == "stall_body":
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: 100\r\n\r\n{\"tick")
+                self.wfile.flush()
+                time.sleep(f.get("seconds", 5))
+            elif kind == "stall":
+                time.sleep(f.get("seconds", 5))
+            self.wfile.flush()
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        else:
+            self.send(500, {"errorCode": "EmulatorError", "errorMessage": f"unknown fault {kind}"})
+        return True
+
+    def control(self, path, body):
+        state = self.server.state
+        data = json.loads(body or b"null")
+        with state.lock:
+            if path == "/_emulator/reset":
+                state.reset()
+            elif path == "/_emulator/faults":
+                state.faults.extend(data if isinstance(data, list) else [data])
+            elif path == "/_emulator/config":
+                state.clock_offset = float(data.get("clock_offset", state.clock_offset))
+                state.delay = float(data.get("delay", state.delay))
+            else:
+                return self.send(404, {"error": "no such control"}, request_id=False)
+        self.send(200, {"ok": True}, request_id=False)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    ap.add_argument("--region", default="cn-shanghai")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--key", action="append", default=[],
+                    help="extra credential id:secret[:token]")
+    args = ap.parse_args()
+    if not args.host.startswith("127.") and args.host not in ("localhost", "::1"):
+        sys.exit("the emulator listens on loopback only")
+    for spec in args.key:
+        key_id, secret, *token = spec.split(":", 2)
+        KEYS[key_id] = (secret, token[0] if token else None)
+    server = Server((args.host, args.port), Handler)
+    server.state = State(args.region)
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    port = server.server_address[1]
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as fh:
+            fh.write(str(port))
+        os.replace(tmp, args.port_file)
+    else:
+        print(port, flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
