@@ -178,6 +178,9 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "sls-emulator"
     sys_version = ""
 
+    def date_time_string(self, timestamp=None):  # the Date header, on the emulator's clock
+        return email.utils.formatdate(self.server.state.now(), usegmt=True)
+
     def log_message(self, fmt, *args):  # quiet; the log is served as JSON
         pass
 
@@ -187,7 +190,6 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("Date", email.utils.formatdate(self.server.state.now(), usegmt=True))
         if request_id:
             self.send_header("x-log-requestid", secrets.token_hex(12).upper())
         for k, v in (extra or {}).items():
@@ -218,10 +220,13 @@ class Handler(BaseHTTPRequestHandler):
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
         with state.lock:
-            state.log.append({"path": url.path, "query": query,
-                              "signature": headers.get("authorization", "")[:16],
-                              "user_agent": headers.get("user-agent", ""),
-                              "content_type": headers.get("content-type")})
+            entry = {"path": url.path, "query": query,
+                     "peer_port": self.client_address[1],
+                     "signature": headers.get("authorization", "")[:16],
+                     "user_agent": headers.get("user-agent", "")}
+            if "content-type" in headers:
+                entry["content_type"] = headers["content-type"]
+            state.log.append(entry)
             fault = state.faults.pop(0) if state.faults else None
             delay = state.delay
         if delay:

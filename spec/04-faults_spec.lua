@@ -1,0 +1,192 @@
+-- Every fault ends in `nil, err, detail` with its documented code, in
+-- bounded time, with no secret, and the same client works afterwards.
+local H = require "spec.helpers"
+local sls = require "sls"
+
+local emu
+
+local function timed(f)
+  local t0 = H.now()
+  local a, b, c = f()
+  return H.now() - t0, a, b, c
+end
+
+local function recovers(client)
+  emu:reset()
+  local res, err = client:create_ticket()
+  assert.is_nil(err)
+  assert.truthy(res.ticket)
+end
+
+describe("faults", function()
+  setup(function() emu = H.start_emulator() end)
+  teardown(function() emu:stop() end)
+  before_each(function() emu:reset() end)
+
+  for _, case in ipairs {
+    { "503 ServerBusy", { kind = "error", status = 503, code = "ServerBusy" }, "ServerBusy", 503, true },
+    { "500 InternalServerError", { kind = "error", status = 500, code = "InternalServerError" }, "InternalServerError", 500, true },
+    { "403 quota", { kind = "error", status = 403, code = "ProjectQuotaExceed" }, "ProjectQuotaExceed", 403, true },
+    { "400 ParameterInvalid", { kind = "error", status = 400, code = "ParameterInvalid" }, "ParameterInvalid", 400, false },
+    { "502 HTML from a proxy", { kind = "html", status = 502 }, "BadResponse", 502, true },
+    { "200 that is not JSON", { kind = "garbage" }, "BadResponse", 200, false },
+    { "500 that is not JSON", { kind = "garbage", status = 500 }, "BadResponse", 500, true },
+    { "200 without a ticket", { kind = "noticket" }, "BadResponse", 200, false },
+    { "200 with an empty body", { kind = "empty" }, "BadResponse", 200, false },
+    { "a body over 1 MiB", { kind = "huge" }, "ResponseTooLarge", 0, false },
+    { "a chunked body over 1 MiB", { kind = "huge_chunked" }, "ResponseTooLarge", 0, false },
+    { "a dropped connection", { kind = "drop" }, "BadResponse", 0, true },
+    { "a truncated body", { kind = "truncated" }, "BadResponse", 0, true },
+    { "a server that never answers", { kind = "stall", seconds = 3 }, "Timeout", 0, true },
+    { "a stall mid-body", { kind = "stall_body", seconds = 3 }, "Timeout", 0, true },
+  } do
+    local name, fault, code, status, retryable = case[1], case[2], case[3], case[4], case[5]
+    it(name .. " gives " .. code, function()
+      local client = emu:client(H.merge(H.STS, { timeout = 1000 }))
+      emu:fault(fault)
+      local secs, res, err, detail = timed(function() return client:create_ticket() end)
+      assert.is_nil(res)
+      assert.equal(code, detail.code)
+      assert.equal(status, detail.status)
+      assert.equal(retryable, detail.retryable)
+      assert.equal(1, detail.attempts)
+      assert.equal(code, err:match("^(%w+):"))
+      assert.is_true(secs < 2.5, "took " .. secs .. " s")
+      H.assert_no_secret(err, detail)
+      recovers(client)
+    end)
+  end
+
+  it("retries retryable faults and reports the attempts", function()
+    local client = emu:client { max_attempts = 3 }
+    emu:fault({ kind = "error", status = 503, code = "ServerBusy" }, { kind = "drop" })
+    local res, err = client:create_ticket()
+    assert.is_nil(err)
+    assert.truthy(res.ticket)
+    assert.equal(3, emu:requests())
+  end)
+
+  it("gives up after max_attempts with the last error", function()
+    local client = emu:client { max_attempts = 2 }
+    emu:fault({ kind = "error", status = 503, code = "ServerBusy" },
+              { kind = "error", status = 500, code = "InternalServerError" })
+    local _, err, detail = client:create_ticket()
+    assert.equal("InternalServerError", detail.code)
+    assert.equal(2, detail.attempts)
+    assert.matches("^InternalServerError: injected %(HTTP 500, request id %x+, 2 attempts%)$", err)
+  end)
+
+  it("does not retry a 4xx that is not throttling", function()
+    local client = emu:client { max_attempts = 3 }
+    emu:fault({ kind = "error", status = 400, code = "ParameterInvalid" })
+    local _, _, detail = client:create_ticket()
+    assert.equal(1, detail.attempts)
+    assert.equal(1, emu:requests())
+  end)
+
+  it("honours Retry-After", function()
+    local client = emu:client { max_attempts = 2 }
+    emu:fault({ kind = "error", status = 503, code = "ServerBusy", retry_after = 1 })
+    local secs, res = timed(function() return client:create_ticket() end)
+    assert.truthy(res)
+    assert.is_true(secs >= 0.95, "waited " .. secs .. " s")
+  end)
+
+  it("learns the clock offset from RequestTimeExpired and keeps it", function()
+    emu:config { clock_offset = 3600 }
+    local client = emu:client { max_attempts = 2 }
+    local res, err = client:create_ticket()
+    assert.is_nil(err)
+    assert.truthy(res.ticket)
+    assert.equal(2, emu:requests())
+    assert(client:create_ticket())      -- signed with the learnt offset at once
+    assert.equal(3, emu:requests())
+  end)
+
+  it("reports RequestTimeExpired when retries are off, then succeeds", function()
+    emu:config { clock_offset = -3600 }
+    local client = emu:client { max_attempts = 1 }
+    local _, _, detail = client:create_ticket()
+    assert.equal("RequestTimeExpired", detail.code)
+    assert(client:create_ticket())
+  end)
+
+  it("connection refused gives ConnectFailed", function()
+    local client = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:1", max_attempts = 1 }))
+    local _, err, detail = client:create_ticket()
+    assert.equal("ConnectFailed", detail.code)
+    assert.is_true(detail.retryable)
+    H.assert_no_secret(err, detail)
+  end)
+
+  it("a name that does not resolve gives ResolveFailed", function()
+    local client = sls.new(H.merge(H.KEY, { endpoint = "http://no-such-host.invalid",
+                                            max_attempts = 1, connect_timeout = 2000 }))
+    local secs, _, _, detail = timed(function() return client:create_ticket() end)
+    assert.equal("ResolveFailed", detail.code)
+    assert.is_true(secs < 3)
+  end)
+
+  it("bounds a call to attempts x timeout + backoff", function()
+    local client = emu:client { max_attempts = 2, timeout = 500 }
+    emu:fault({ kind = "stall", seconds = 2 }, { kind = "stall", seconds = 2 })
+    local secs, _, _, detail = timed(function() return client:create_ticket() end)
+    assert.equal("Timeout", detail.code)
+    assert.equal(2, detail.attempts)
+    assert.is_true(secs < 1 + 0.1 + 0.5, "took " .. secs .. " s")
+  end)
+end)
+
+describe("TLS", function()
+  local dir, tls
+
+  setup(function()
+    dir = H.tmpdir()
+    local cmds = {
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=lua-sls-test-ca -keyout %s/ca.key -out %s/ca.pem",
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout %s/srv.key -out %s/srv.csr",
+      "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > %s/ext && openssl x509 -req -in %s/srv.csr -CA %s/ca.pem -CAkey %s/ca.key -CAcreateserial -days 2 -extfile %s/ext -out %s/srv.pem",
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other.example -addext subjectAltName=DNS:other.example -keyout %s/other.key -out %s/other.pem",
+    }
+    for _, c in ipairs(cmds) do
+      assert(os.execute(c:gsub("%%s", dir) .. " >/dev/null 2>&1"))
+    end
+    tls = H.start_emulator(("--tls-cert %s/srv.pem --tls-key %s/srv.key"):format(dir, dir))
+  end)
+  teardown(function()
+    tls:stop()
+    os.execute("rm -rf " .. dir)
+  end)
+
+  local function client(opts)
+    return sls.new(H.merge(H.KEY, { endpoint = "https://localhost:" .. tls.port,
+                                    max_attempts = 1, timeout = 3000 }, opts))
+  end
+
+  it("rejects a certificate from an untrusted CA with TLSError", function()
+    local _, err, detail = client():create_ticket()
+    assert.equal("TLSError", detail.code)
+    assert.is_false(detail.retryable)
+    H.assert_no_secret(err, detail)
+  end)
+
+  it("trusts the CA given in ca_file", function()
+    local res, err = client { ca_file = dir .. "/ca.pem" }:create_ticket()
+    assert.is_nil(err)
+    assert.truthy(res.ticket)
+  end)
+
+  it("rejects a certificate for another host name", function()
+    local other = H.start_emulator(("--tls-cert %s/other.pem --tls-key %s/other.key"):format(dir, dir))
+    local c = sls.new(H.merge(H.KEY, { endpoint = "https://127.0.0.1:" .. other.port,
+                                       ca_file = dir .. "/other.pem", max_attempts = 1 }))
+    local _, _, detail = c:create_ticket()
+    other:stop()
+    assert.equal("TLSError", detail.code)
+  end)
+
+  it("skips verification only when ssl_verify = false is written", function()
+    local res = client { ssl_verify = false }:create_ticket()
+    assert.truthy(res and res.ticket)
+  end)
+end)
