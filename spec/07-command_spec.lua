@@ -1,0 +1,110 @@
+-- The sls-ticket command, run as a process against the emulator.
+local H = require "spec.helpers"
+local cjson = require "cjson"
+local http = require "socket.http"
+
+local emu
+
+-- Runs sls-ticket; returns stdout, stderr, exit status.
+local function sls_ticket(args, env)
+  local err = os.tmpname()
+  env = env or ("ALIBABA_CLOUD_ACCESS_KEY_ID=%s ALIBABA_CLOUD_ACCESS_KEY_SECRET=%s")
+    :format(H.KEY.access_key_id, H.KEY.access_key_secret)
+  local out, rc = H.run(("env -u ALIBABA_CLOUD_SECURITY_TOKEN %s LUA_CPATH=%q %s %s/bin/sls-ticket %s 2>%s")
+    :format(env, H.root .. "/build/" .. H.lua_tag .. "/?.so;;", H.lua_bin, H.root, args, err))
+  local stderr = H.read_file(err)
+  os.remove(err)
+  H.assert_no_secret(out, stderr)
+  return out, stderr, rc
+end
+
+describe("sls-ticket", function()
+  setup(function() emu = H.start_emulator() end)
+  teardown(function() emu:stop() end)
+  before_each(function() emu:reset() end)
+
+  it("prints a ticket", function()
+    local out, err, rc = sls_ticket("--endpoint " .. emu.url)
+    assert.equal(0, rc)
+    assert.equal("", err)
+    assert.matches("^[%w_-]+%.[%w_-]+%.[%w_-]+\n$", out)
+  end)
+
+  it("prints an embed link that the console opens once", function()
+    local out, _, rc = sls_ticket(("--endpoint %s --console %s --project demo --dashboard overview --link-region cn-hangzhou --expiration-time 600")
+      :format(emu.url, emu.url))
+    assert.equal(0, rc)
+    local url = out:gsub("\n$", "")
+    assert.matches("^" .. emu.url:gsub("%p", "%%%0") .. "/lognext/project/demo/dashboard/overview%?slsRegion=cn%-hangzhou&sls_ticket=", url)
+    local body, code = http.request(url)
+    assert.equal(200, code)
+    assert.truthy(body:find("data-kind='dashboard' data-name='overview'", 1, true))
+    local _, again = http.request(url)
+    assert.equal(403, again)
+    assert.same({ expirationTime = "600" }, emu:stats().log[1].query)
+  end)
+
+  it("prints JSON with --json", function()
+    local out, _, rc = sls_ticket(("--endpoint %s --project p --logstore l --json --expiration-time 120 --access-token-expiration-time 60")
+      :format(emu.url))
+    assert.equal(0, rc)
+    local j = cjson.decode(out)
+    assert.truthy(j.ticket and j.url and j.request_id)
+    assert.equal(j.expires_at - 120 + 60, j.access_token_expires_at)
+    assert.truthy(j.url:find("sls_ticket=" .. j.ticket, 1, true))
+  end)
+
+  it("refreshes an access token", function()
+    local ticket = sls_ticket("--endpoint " .. emu.url):gsub("\n", "")
+    local out, _, rc = sls_ticket(("--endpoint %s --refresh %s --access-token-expiration-time 30"):format(emu.url, ticket))
+    assert.equal(0, rc)
+    assert.matches("^[%w_-]+%.[%w_-]+%.[%w_-]+\n$", out)
+    assert.not_equal(ticket .. "\n", out)
+  end)
+
+  it("signs v4 when asked", function()
+    local _, _, rc = sls_ticket(("--endpoint %s --signature-version v4 --region cn-shanghai"):format(emu.url))
+    assert.equal(0, rc)
+    assert.equal("SLS4-HMAC-SHA25", emu:stats().log[1].signature:sub(1, 15))
+  end)
+
+  it("exits 1 on a failed call, with the error on stderr", function()
+    local out, err, rc = sls_ticket("--endpoint " .. emu.url,
+      ("ALIBABA_CLOUD_ACCESS_KEY_ID=%s ALIBABA_CLOUD_ACCESS_KEY_SECRET=wrong-secret"):format(H.KEY.access_key_id))
+    assert.equal(1, rc)
+    assert.equal("", out)
+    assert.matches("^sls%-ticket: SignatureNotMatch: signature mismatch %(HTTP 401, request id %x+%)\n$", err)
+  end)
+
+  it("exits 1 with NoCredentials when none are set", function()
+    local _, err, rc = sls_ticket("--endpoint " .. emu.url,
+      "-u ALIBABA_CLOUD_ACCESS_KEY_ID -u ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    assert.equal(1, rc)
+    assert.matches("^sls%-ticket: NoCredentials: ", err)
+    assert.equal(0, emu:requests())
+  end)
+
+  for _, case in ipairs {
+    { "--bogus", "sls-ticket: unknown argument '--bogus'" },
+    { "--expiration-time", "sls-ticket: --expiration-time needs a value" },
+    { "--expiration-time soon", "sls-ticket: --expiration-time must be a number (got 'soon')" },
+    { "--expiration-time 0", "sls-ticket: create_ticket: option 'expiration_time' must be an integer in 1..2592000 (got 0)" },
+    { "--project p", "sls-ticket: --project goes with one of --logstore, --dashboard or --savedsearch" },
+    { "--signature-version v9", 'sls-ticket: sls.new: option \'signature_version\' must be "v1" or "v4" (got "v9")' },
+    { "--refresh t --dashboard d --project p", "sls-ticket: --refresh takes no --project, page or --expiration-time" },
+  } do
+    it("exits 2 on misuse: " .. case[1], function()
+      local out, err, rc = sls_ticket(case[1] .. " --endpoint " .. emu.url)
+      assert.equal(2, rc)
+      assert.equal("", out)
+      assert.equal(case[2] .. "\ntry 'sls-ticket --help'\n", err)
+      assert.equal(0, emu:requests())
+    end)
+  end
+
+  it("prints help and exits 0", function()
+    local out, _, rc = sls_ticket("--help")
+    assert.equal(0, rc)
+    assert.matches("^usage: sls%-ticket", out)
+  end)
+end)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the specs and the demo need, when
+# any is missing. Debian only; everything comes from Debian's archive.
+set -euo pipefail
+pkgs=(gcc make pkg-config python3 openssl lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev
+      lua-cjson lua-busted lua-socket luarocks libcurl4-openssl-dev libssl-dev valgrind iproute2)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+command -v python3 >/dev/null && missing=("${missing[@]/python3}")
+[ ${#missing[@]} -eq 0 ] || [ -z "${missing[*]// /}" ] && exit 0
+echo "== installing: ${missing[*]}"
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The whole test run: installs what is missing, builds for Lua 5.4 and
+# LuaJIT warning-free, runs the specs on both, then again under
+# AddressSanitizer + UBSan and under valgrind. Ends with one summary line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+tools/deps.sh
+
+passed=0 failed=0
+summary() {  # busted's last line: "N successes / N failures / N errors / N pending"
+  local line; line=$(grep -E '^[0-9]+ successes? / [0-9]+ failures?' "$1" | tail -1 || true)
+  if [ -z "$line" ]; then failed=$((failed + 1)); echo "!! no busted summary in $1"; return; fi
+  set -- $line
+  passed=$((passed + $1)); failed=$((failed + $4 + $7))
+}
+
+run_specs() {  # label, lua binary, build dir, [wrapper...]
+  local label=$1 lua=$2 build=$3; shift 3
+  echo "== specs: $label"
+  local log; log=$(mktemp)
+  local rc=0
+  SLS_ROOT=$root SLS_BUILD=$build SLS_LUA=$lua "$@" "$lua" /usr/bin/busted -o utfTerminal spec \
+    >"$log" 2>&1 || rc=$?
+  tail -n 40 "$log"
+  summary "$log"
+  # A sanitizer or valgrind report fails the run even when every spec passed.
+  if [ "$rc" -ne 0 ]; then echo "!! $label exited with $rc"; failed=$((failed + 1)); fi
+}
+
+echo "== build"
+make -s LUA_VERSION=5.4 EXTRA_CFLAGS=-Werror
+make -s LUA_VERSION=5.1 EXTRA_CFLAGS=-Werror
+
+run_specs "Lua 5.4" lua5.4 5.4
+run_specs "LuaJIT 2.1" luajit 5.1
+
+echo "== build: AddressSanitizer + UBSan"
+make -s LUA_VERSION=5.4 BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+  EXTRA_CFLAGS="-Werror -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+asan_rt="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
+LSAN_OPTIONS=suppressions=$root/tools/lsan.supp:print_suppressions=0 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_specs "Lua 5.4 + ASan/UBSan" lua5.4 asan env LD_PRELOAD="$asan_rt"
+
+echo "== valgrind"
+run_specs "Lua 5.4 under valgrind" lua5.4 5.4 \
+  valgrind -q --error-exitcode=87 --leak-check=full --errors-for-leak-kinds=definite \
+  --show-leak-kinds=definite --suppressions=$root/tools/valgrind.supp --child-silent-after-fork=yes
+
+echo
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
