@@ -3,7 +3,7 @@
 # any is missing. Debian only; everything comes from Debian's archive.
 set -euo pipefail
 pkgs=(gcc make pkg-config python3 openssl lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev
-      lua-cjson lua-busted lua-socket luarocks libcurl4-openssl-dev libssl-dev valgrind iproute2)
+      lua-cjson lua-busted lua-socket luarocks libcurl4-openssl-dev libssl-dev valgrind curl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -33,6 +33,20 @@ echo "== build"
 make -s LUA_VERSION=5.4 EXTRA_CFLAGS=-Werror
 make -s LUA_VERSION=5.1 EXTRA_CFLAGS=-Werror
 
+echo "== luarocks make (Lua 5.4 and LuaJIT), into a scratch tree"
+tree=$(mktemp -d)
+trap 'rm -rf "$tree"' EXIT
+luarocks make --deps-mode=none --tree "$tree/5.4" --lua-version 5.4 lua-sls-0.1.0-1.rockspec >"$tree/log" 2>&1 \
+  || { cat "$tree/log"; exit 1; }
+luarocks make --deps-mode=none --tree "$tree/5.1" --lua-version 5.1 LUA_INCDIR=/usr/include/luajit-2.1 \
+  lua-sls-0.1.0-1.rockspec >"$tree/log" 2>&1 || { cat "$tree/log"; exit 1; }
+for v in 5.4:lua5.4 5.1:luajit; do
+  got=$(LUA_CPATH="$tree/${v%%:*}/lib/lua/${v%%:*}/?.so;;" "${v##*:}" -e 'io.write(require("sls")._VERSION)')
+  [ "$got" = "lua-sls 0.1.0" ] || { echo "!! the rock for ${v%%:*} does not load: $got"; exit 1; }
+  [ -x "$tree/${v%%:*}/bin/sls-ticket" ] || { echo "!! sls-ticket not installed for ${v%%:*}"; exit 1; }
+done
+echo "installed and loaded for Lua 5.4 and LuaJIT"
+
 run_specs "Lua 5.4" lua5.4 5.4
 run_specs "LuaJIT 2.1" luajit 5.1
 
