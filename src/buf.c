@@ -108,7 +108,7 @@ void sls_buf_addhex(sls_buf *b, const unsigned char *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
-static int is_unreserved(unsigned char c)
+int sls_is_unreserved(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
@@ -125,7 +125,7 @@ void sls_buf_addpct(sls_buf *b, const char *s, size_t n)
 		return;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (is_unreserved(c)) {
+		if (sls_is_unreserved(c)) {
 			b->data[b->len++] = (char)c;
 		} else {
 			b->data[b->len++] = '%';

@@ -29,6 +29,8 @@ void sls_buf_addf(sls_buf *b, const char *fmt, ...)
 	;
 /* Lower-case hex of n bytes. */
 void sls_buf_addhex(sls_buf *b, const unsigned char *p, size_t n);
+/* RFC 3986 unreserved: A-Z a-z 0-9 - _ . ~ */
+int  sls_is_unreserved(unsigned char c);
 /* RFC 3986 percent-encoding: unreserved characters stay, every other byte is
  * %XX with upper-case hex. */
 void sls_buf_addpct(sls_buf *b, const char *s, size_t n);

@@ -651,24 +651,25 @@ static int run_call(lua_State *L, sls_client *c, const sls_call *call)
 	return push_failure(L, &o, attempt);
 }
 
-static int client_create_ticket(lua_State *L)
+/* client:create_ticket(opts) and client:refresh_token(opts). */
+static int client_call(lua_State *L, int action)
 {
 	sls_client *c = check_client(L);
 	sls_call call;
 
 	lua_settop(L, 2);
-	check_call(L, 2, ACTION_TICKET, &call);
+	check_call(L, 2, action, &call);
 	return run_call(L, c, &call);
+}
+
+static int client_create_ticket(lua_State *L)
+{
+	return client_call(L, ACTION_TICKET);
 }
 
 static int client_refresh_token(lua_State *L)
 {
-	sls_client *c = check_client(L);
-	sls_call call;
-
-	lua_settop(L, 2);
-	check_call(L, 2, ACTION_REFRESH, &call);
-	return run_call(L, c, &call);
+	return client_call(L, ACTION_REFRESH);
 }
 
 /* client:_prepare(action, opts[, now]): the signed request, not sent. For the
@@ -756,6 +757,27 @@ int sls_default_refresh_token(lua_State *L)
 	return module_call(L, ACTION_REFRESH);
 }
 
+/* Reads t[field], a table of string to string, into kv (at most max). The
+ * strings stay referenced by the table at index 1. */
+static size_t read_string_map(lua_State *L, const char *field, sls_kv *kv, size_t max)
+{
+	size_t n = 0;
+
+	lua_getfield(L, 1, field);
+	luaL_checktype(L, -1, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, -2) != 0) {
+		if (n == max || lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+			luaL_error(L, "sls._sign: %s must map at most %d strings to strings",
+			           field, (int)max);
+		kv[n].key = lua_tostring(L, -2);
+		kv[n++].value = lua_tostring(L, -1);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return n;
+}
+
 /* sls._sign{ signature_version, method, path, query, headers, access_key_id,
  * access_key_secret, region }: the bare signer over given headers. */
 int sls_sign_lua(lua_State *L)
@@ -783,28 +805,8 @@ int sls_sign_lua(lua_State *L)
 	in.content_sha256 = SLS_EMPTY_SHA256;
 	in.query = query;
 	in.headers = headers;
-	lua_getfield(L, 1, "query");
-	lua_getfield(L, 1, "headers");
-	luaL_checktype(L, -2, LUA_TTABLE);
-	luaL_checktype(L, -1, LUA_TTABLE);
-	lua_pushnil(L);
-	while (lua_next(L, -3) != 0) {
-		if (in.nquery == SLS_MAX_QUERY || lua_type(L, -2) != LUA_TSTRING ||
-		    lua_type(L, -1) != LUA_TSTRING)
-			return luaL_error(L, "%s: query must map strings to strings", fn);
-		query[in.nquery].key = lua_tostring(L, -2);
-		query[in.nquery++].value = lua_tostring(L, -1);
-		lua_pop(L, 1);
-	}
-	lua_pushnil(L);
-	while (lua_next(L, -2) != 0) {
-		if (in.nheaders == SLS_MAX_HEADERS || lua_type(L, -2) != LUA_TSTRING ||
-		    lua_type(L, -1) != LUA_TSTRING)
-			return luaL_error(L, "%s: headers must map strings to strings", fn);
-		headers[in.nheaders].key = lua_tostring(L, -2);
-		headers[in.nheaders++].value = lua_tostring(L, -1);
-		lua_pop(L, 1);
-	}
+	in.nquery = read_string_map(L, "query", query, SLS_MAX_QUERY);
+	in.nheaders = read_string_map(L, "headers", headers, SLS_MAX_HEADERS);
 	/* No Lua call between here and the frees, so nothing can leak. */
 	ok = version == 4 ? sls_sign_v4(&in, &out, &scratch, NULL)
 	                  : sls_sign_v1(&in, &out, &scratch);

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include "args.h"
+#include "buf.h"
 #include "client.h"
 
 #define FN "sls.embed_url"
@@ -65,13 +66,8 @@ static const char *const embed_options[] = {
 	"hidden_edit", "hidden_report", "hidden_title_setting", "hidden_reset", NULL
 };
 
-static int is_unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-/* RFC 3986: unreserved bytes stay, every other byte is %XX. */
+/* RFC 3986 into a luaL_Buffer: the link is Lua-owned memory, so a raise
+ * leaks nothing (sls_buf_addpct is the same for the core's buffers). */
 static void add_pct(luaL_Buffer *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -79,7 +75,7 @@ static void add_pct(luaL_Buffer *b, const char *s, size_t n)
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (is_unreserved(c)) {
+		if (sls_is_unreserved(c)) {
 			luaL_addchar(b, (char)c);
 		} else {
 			luaL_addchar(b, '%');
