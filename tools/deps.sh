@@ -9,6 +9,8 @@ for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 command -v python3 >/dev/null && missing=("${missing[@]/python3}")
+# Node runs the official gateway code in a spec; any Node on PATH will do.
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] || [ -z "${missing[*]// /}" ] && exit 0
 echo "== installing: ${missing[*]}"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

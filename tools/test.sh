@@ -29,6 +29,10 @@ run_specs() {  # label, lua binary, build dir, [wrapper...]
   if [ "$rc" -ne 0 ]; then echo "!! $label exited with $rc"; failed=$((failed + 1)); fi
 }
 
+echo "== the official SLS gateway code, from npm (no lock file kept)"
+[ -d tools/gateway-verify/node_modules/@alicloud/gateway-sls ] ||
+  (cd tools/gateway-verify && npm install --no-package-lock --no-audit --no-fund --loglevel=error)
+
 echo "== build"
 make -s LUA_VERSION=5.4 EXTRA_CFLAGS=-Werror
 make -s LUA_VERSION=5.1 EXTRA_CFLAGS=-Werror
