@@ -23,6 +23,14 @@ local good = {
       query = "status: 500 & path=/a+b" },
     CN .. "p%20q/logsearch/%E6%97%A5%E5%BF%97%2Fx?slsRegion=cn-shanghai&sls_ticket=a%2Bb%2Fc%3D"
       .. DEFAULTS .. "&isShare=true&queryString=status%3A%20500%20%26%20path%3D%2Fa%2Bb" },
+  { "non-ASCII and reserved characters in project, dashboard and values",
+    { ticket = "T", project = "项目", dashboard = "仪表盘 1+1=2&x/y", filters = "名称 = 值" },
+    CN .. "%E9%A1%B9%E7%9B%AE/dashboard/%E4%BB%AA%E8%A1%A8%E7%9B%98%201%2B1%3D2%26x%2Fy?sls_ticket=T"
+      .. DEFAULTS .. "&isShare=true&filters=%E5%90%8D%E7%A7%B0%20%3D%20%E5%80%BC" },
+  { "non-ASCII in a saved search and in params",
+    { ticket = "T", project = "p", savedsearch = "错误 & 告警", params = { ["标签"] = "a b+c" } },
+    CN .. "p/savedsearch/%E9%94%99%E8%AF%AF%20%26%20%E5%91%8A%E8%AD%A6?sls_ticket=T" .. DEFAULTS
+      .. "&%E6%A0%87%E7%AD%BE=a%20b%2Bc" },
   { "unreserved characters stay", { ticket = "A-z_0.9~", project = "p", dashboard = "d-1_2.3~" },
     CN .. "p/dashboard/d-1_2.3~?sls_ticket=A-z_0.9~" .. DEFAULTS .. "&isShare=true" },
   { "defaults switched off", { ticket = "T", project = "p", logstore = "l", share = false,
