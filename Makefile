@@ -38,7 +38,9 @@ $(BUILD)/sls.so: $(SRC) $(HDR)
 install: $(BUILD)/sls.so
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/sls.so $(DESTDIR)$(LIBDIR)/sls.so
-	install -m 0755 bin/sls-ticket $(DESTDIR)$(BINDIR)/sls-ticket
+	# Debian has no plain `lua` on PATH: name the interpreter built for.
+	sed '1s|.*|#!/usr/bin/env $(LUA)|' bin/sls-ticket > $(DESTDIR)$(BINDIR)/sls-ticket
+	chmod 0755 $(DESTDIR)$(BINDIR)/sls-ticket
 
 # Everything: packages, both Lua versions, sanitizers, valgrind.
 test:
