@@ -92,20 +92,16 @@ describe("argument checking", function()
     end)
   end
 
-  for i, case in ipairs(ticket_cases) do
-    it("create_ticket case " .. i .. ": " .. case[2], function()
-      local client = emu:client()
-      assert.equal(case[2], raised(client.create_ticket, client, case[1]))
-      assert.equal(case[2], raised(sls.create_ticket, case[1]))
-    end)
-  end
-
-  for i, case in ipairs(refresh_cases) do
-    it("refresh_token case " .. i .. ": " .. case[2], function()
-      local client = emu:client()
-      assert.equal(case[2], raised(client.refresh_token, client, case[1]))
-      assert.equal(case[2], raised(sls.refresh_token, case[1]))
-    end)
+  -- Each bad call is tried on a client and on the module's default client.
+  for _, set in ipairs { { "create_ticket", ticket_cases }, { "refresh_token", refresh_cases } } do
+    local method, cases = set[1], set[2]
+    for i, case in ipairs(cases) do
+      it(method .. " case " .. i .. ": " .. case[2], function()
+        local client = emu:client()
+        assert.equal(case[2], raised(client[method], client, case[1]))
+        assert.equal(case[2], raised(sls[method], case[1]))
+      end)
+    end
   end
 
   it("accepts integral floats and the range ends", function()
