@@ -49,6 +49,9 @@ class State:
         self.log = []
         self.tickets = {}        # ticket -> expiry (emulator clock)
         self.opened = {}         # ticket -> page path, once opened in the console
+        self.access_tokens = {}  # access token -> the ticket it was refreshed for
+        self.console = []        # pages the console stand-in served
+        self.applied = []        # access tokens the stand-in received from its parent
 
     def now(self):
         return time.time() + self.clock_offset
@@ -212,7 +215,11 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_emulator/stats":
             with self.server.state.lock:
                 log = list(self.server.state.log)
-            return self.send(200, {"requests": len(log), "log": log}, request_id=False)
+            with self.server.state.lock:
+                console = list(self.server.state.console)
+                applied = list(self.server.state.applied)
+            return self.send(200, {"requests": len(log), "log": log, "console": console,
+                                   "applied": applied}, request_id=False)
         if url.path.startswith("/lognext/project/"):
             return self.console(url)
         self.send(404, {"errorCode": "NotFound", "errorMessage": "no such path"})
@@ -275,8 +282,11 @@ class Handler(BaseHTTPRequestHandler):
         if expiry is None or expiry < state.now():
             raise ApiError(400, "ParameterInvalid", "ticket is invalid or expired")
         now = state.now()
-        return {"accessToken": make_jwt({"iat": int(now), "exp": int(now + (at or 86400)),
-                                         "sub": "access", "jti": secrets.token_hex(8)})}
+        token = make_jwt({"iat": int(now), "exp": int(now + (at or 86400)),
+                          "sub": "access", "jti": secrets.token_hex(8)})
+        with state.lock:
+            state.access_tokens[token] = ticket
+        return {"accessToken": token}
 
     # ----------------------------------------------------------- console
     def console(self, url):
@@ -289,6 +299,10 @@ class Handler(BaseHTTPRequestHandler):
             first = issued and ticket not in state.opened
             if first:
                 state.opened[ticket] = url.path
+            state.console.append({"path": urllib.parse.unquote(url.path), "ok": first,
+                                  "dest": self.headers.get("Sec-Fetch-Dest", ""),
+                                  "params": {k: v for k, v in params.items()
+                                             if k != "sls_ticket"}})
         if not issued or not first:
             why = "unknown ticket" if not issued else "ticket already used"
             page = f"<!doctype html><title>denied</title><h1 id=denied>{why}</h1>"
@@ -304,6 +318,18 @@ class Handler(BaseHTTPRequestHandler):
                 f"{html.escape(parts[1] if len(parts) > 1 else '')}: "
                 f"{html.escape(parts[2] if len(parts) > 2 else '')}</h1>"
                 f"<p>project <b>{html.escape(parts[0])}</b></p><table>{rows}</table>")
+        if params.get("supportRefreshToken") == "true":
+            # What the real console does in an iframe: ask the parent for an
+            # access token, then use the one it posts back.
+            page += ("<p id=token>waiting for an access token</p><script>"
+                     "addEventListener('message', function (e) {"
+                     " var m = e.data; if (!m || m.type !== 'applyAccessToken') return;"
+                     " document.getElementById('token').textContent = 'access token applied';"
+                     " fetch('/_emulator/applied', {method: 'POST', body: JSON.stringify("
+                     "{accessToken: m.accessToken, ticket: m.ticket, origin: e.origin}),"
+                     " headers: {'content-type': 'application/json'}}); });"
+                     f"parent.postMessage({{type: 'refreshToken', ticket: {json.dumps(ticket)}}},"
+                     " '*');</script>")
         self.send(200, page.encode(), "text/html; charset=utf-8")
 
     # ------------------------------------------------------------ faults
@@ -371,6 +397,10 @@ class Handler(BaseHTTPRequestHandler):
                 state.reset()
             elif path == "/_emulator/faults":
                 state.faults.extend(data if isinstance(data, list) else [data])
+            elif path == "/_emulator/applied":
+                token = data.get("accessToken", "")
+                state.applied.append({"ok": state.access_tokens.get(token) == data.get("ticket")
+                                      and token != "", "origin": data.get("origin", "")})
             elif path == "/_emulator/config":
                 state.clock_offset = float(data.get("clock_offset", state.clock_offset))
                 state.delay = float(data.get("delay", state.delay))

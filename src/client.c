@@ -32,6 +32,11 @@ typedef struct sls_client {
 	int          open;
 	int          version;          /* 1 or 4 */
 	int          max_attempts;
+	int          transport;        /* TRANSPORT_* */
+	int          ssl_verify;
+	int          has_proxy;
+	long         connect_timeout;  /* ms */
+	long         timeout;          /* ms */
 	long long    skew;             /* server clock minus ours, seconds */
 	uint32_t     rng;
 	char         region[64];
@@ -44,6 +49,7 @@ typedef struct sls_client {
 } sls_client;
 
 enum { ACTION_TICKET, ACTION_REFRESH };
+enum { TRANSPORT_AUTO, TRANSPORT_CURL, TRANSPORT_NGX };
 
 /* What one call asks for, checked before anything is sent. */
 typedef struct sls_call {
@@ -191,9 +197,10 @@ static const char *const client_options[] = {
 	"endpoint", "region", "signature_version", "access_key_id",
 	"access_key_secret", "security_token", "connect_timeout", "timeout",
 	"max_attempts", "ssl_verify", "ca_file", "ca_path", "proxy",
-	"user_agent", NULL
+	"user_agent", "transport", NULL
 };
 static const char *const versions[] = { "v1", "v4", NULL };
+static const char *const transports[] = { "auto", "curl", "ngx", NULL };
 
 static int valid_region(const char *s)
 {
@@ -204,6 +211,25 @@ static int valid_region(const char *s)
 		      s[i] == '-'))
 			return 0;
 	return i > 0;
+}
+
+/* True inside nginx's Lua module, where ngx.socket.tcp exists. */
+int sls_have_cosockets(lua_State *L)
+{
+	int ok = 0;
+
+	lua_getglobal(L, "ngx");
+	if (lua_istable(L, -1)) {
+		lua_getfield(L, -1, "socket");
+		if (lua_istable(L, -1)) {
+			lua_getfield(L, -1, "tcp");
+			ok = lua_isfunction(L, -1);
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return ok;
 }
 
 static const char *env_nonempty(const char *name)
@@ -223,7 +249,7 @@ int sls_client_new(lua_State *L)
 	sls_endpoint ep;
 	sls_http_opts ho;
 	sls_client *c;
-	int version, ssl_verify;
+	int version, ssl_verify, transport;
 	char d[96], derived[64];
 	luaL_Buffer b;
 
@@ -243,6 +269,7 @@ int sls_client_new(lua_State *L)
 	ca_path = sls_args_str(L, 1, fn, "ca_path", 4096, 1, 0, NULL);
 	proxy = sls_args_str(L, 1, fn, "proxy", 4096, 0, SLS_SECRET, NULL);
 	ua = sls_args_str(L, 1, fn, "user_agent", 256, 0, 0, NULL);
+	transport = sls_args_enum(L, 1, fn, "transport", transports, TRANSPORT_AUTO);
 
 	if (endpoint == NULL) {
 		endpoint = DEFAULT_ENDPOINT;
@@ -290,6 +317,12 @@ int sls_client_new(lua_State *L)
 	if (version == 4 && region == NULL)
 		return sls_args_fail(L, "%s: signature_version \"v4\" needs option 'region': "
 		                     "the endpoint \"%s\" names none", fn, ep.host);
+	if (transport == TRANSPORT_NGX && !sls_have_cosockets(L))
+		return sls_args_fail(L, "%s: option 'transport' \"ngx\" needs nginx's Lua "
+		                     "module (ngx.socket.tcp); use \"auto\" or \"curl\"", fn);
+	if (transport == TRANSPORT_NGX && proxy != NULL)
+		return sls_args_fail(L, "%s: option 'proxy' works only with transport "
+		                     "\"curl\" (got transport \"ngx\")", fn);
 
 	/* The userdata owns every resource from birth: zeroed, metatable set,
 	 * then acquired, so __gc frees whatever a later failure leaves. */
@@ -301,6 +334,11 @@ int sls_client_new(lua_State *L)
 	c->endpoint = ep;
 	c->version = version;
 	c->max_attempts = (int)attempts;
+	c->transport = transport;
+	c->ssl_verify = ssl_verify;
+	c->has_proxy = proxy != NULL;
+	c->connect_timeout = (long)connect_timeout;
+	c->timeout = (long)timeout;
 	c->rng = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)c ^ 0x5bd1e995u;
 	if (region != NULL)
 		snprintf(c->region, sizeof c->region, "%s", region);
@@ -450,9 +488,8 @@ static void no_credentials(sls_outcome *o)
 }
 
 /* Pushes the response headers as a table with lower-case names. */
-static void push_headers(lua_State *L, const sls_buf *head)
+static void push_headers(lua_State *L, const char *cur, const char *end)
 {
-	const char *cur = sls_buf_str(head), *end = cur + head->len;
 	sls_span k, v;
 	size_t i;
 	char name[128];
@@ -481,11 +518,11 @@ static void push_headers(lua_State *L, const sls_buf *head)
 }
 
 /* Decodes the body with cjson.safe: pushes the value, or nil. */
-static void push_json(lua_State *L, const sls_buf *body)
+static void push_json(lua_State *L, const sls_span *body)
 {
 	lua_pushlightuserdata(L, &json_decode_key);
 	lua_rawget(L, LUA_REGISTRYINDEX);
-	lua_pushlstring(L, sls_buf_str(body), body->len);
+	lua_pushlstring(L, body->p, body->n);
 	if (lua_pcall(L, 1, 1, 0) != 0) {
 		lua_pop(L, 1);
 		lua_pushnil(L);
@@ -505,42 +542,39 @@ static const char *table_string(lua_State *L, int idx, const char *key)
 	return s;
 }
 
-/* Reads an HTTP answer. On success leaves the result table on the stack and
- * returns 1; otherwise fills o and returns 0. */
-static int interpret(lua_State *L, sls_client *c, const sls_call *call, long status,
-                     time_t sent_at, sls_outcome *o)
+/* Reads an HTTP answer: head is the raw header block, body the raw body. On
+ * success leaves the result table on the stack and returns 1; otherwise
+ * fills o and returns 0. */
+static int interpret(lua_State *L, const sls_call *call, long status,
+                     sls_span head, sls_span body, time_t sent_at, sls_outcome *o)
 {
-	const sls_buf *head = &c->http.head, *body = &c->http.body;
 	const char *field = call->action == ACTION_TICKET ? "ticket" : "accessToken";
-	const char *code, *msg, *value;
+	const char *code, *msg, *value, *html;
 	sls_span v;
 	int base;
 
 	memset(o, 0, sizeof *o);
 	o->status = status;
-	o->retry_after = sls_retry_after(sls_buf_str(head), head->len);
-	if (sls_header_find(sls_buf_str(head), head->len, "x-log-requestid", &v))
+	o->retry_after = sls_retry_after(head.p, head.n);
+	if (sls_header_find(head.p, head.n, "x-log-requestid", &v))
 		copy_span(o->request_id, sizeof o->request_id, v.p, v.n);
-	if (sls_header_find(sls_buf_str(head), head->len, "date", &v))
+	if (sls_header_find(head.p, head.n, "date", &v))
 		o->have_date = sls_date_parse(v.p, v.n, &o->server_date);
 
-	push_json(L, body);
+	html = sls_looks_like_html(body.p, body.n) ? "an HTML page instead of an SLS "
+	       "answer (a proxy or gateway in between?)" : NULL;
+	push_json(L, &body);
 	base = lua_gettop(L);
 	if (status >= 400) {
 		code = table_string(L, base, "errorCode");
 		msg = table_string(L, base, "errorMessage");
-		if (code != NULL) {
+		if (code != NULL)
 			set_outcome(o, code, msg ? msg : "(no message)",
 			            sls_retryable_status(status, code));
-		} else if (sls_looks_like_html(sls_buf_str(body), body->len)) {
-			set_outcome(o, "BadResponse", "an HTML page instead of an SLS answer "
-			            "(a proxy or gateway in between?)",
+		else
+			set_outcome(o, "BadResponse", html ? html : body.n ? "an error answer "
+			            "that is not SLS JSON" : "an error answer with an empty body",
 			            sls_retryable_status(status, NULL));
-		} else {
-			set_outcome(o, "BadResponse", body->len ? "an error answer that is not "
-			            "SLS JSON" : "an error answer with an empty body",
-			            sls_retryable_status(status, NULL));
-		}
 		return 0;
 	}
 	if (status < 200 || status > 299) {
@@ -551,10 +585,8 @@ static int interpret(lua_State *L, sls_client *c, const sls_call *call, long sta
 	value = table_string(L, base, field);
 	if (value == NULL || value[0] == '\0') {
 		if (!lua_istable(L, base))
-			set_outcome(o, "BadResponse", sls_looks_like_html(sls_buf_str(body),
-			            body->len) ? "an HTML page instead of an SLS answer (a proxy "
-			            "or gateway in between?)" : body->len ? "the answer is not JSON"
-			            : "the answer is empty", 0);
+			set_outcome(o, "BadResponse", html ? html : body.n
+			            ? "the answer is not JSON" : "the answer is empty", 0);
 		else
 			set_outcome(o, "BadResponse", call->action == ACTION_TICKET
 			            ? "the answer has no ticket" : "the answer has no accessToken", 0);
@@ -570,7 +602,7 @@ static int interpret(lua_State *L, sls_client *c, const sls_call *call, long sta
 	}
 	lua_pushinteger(L, (lua_Integer)status);
 	lua_setfield(L, -2, "status");
-	push_headers(L, head);
+	push_headers(L, head.p, head.p + head.n);
 	lua_setfield(L, -2, "headers");
 	lua_pushvalue(L, base);
 	lua_setfield(L, -2, "body");
@@ -589,6 +621,17 @@ static int interpret(lua_State *L, sls_client *c, const sls_call *call, long sta
 	return 1;
 }
 
+/* A transport failure (no HTTP answer) as an outcome. Everything but a TLS
+ * failure, an oversized answer and memory exhaustion is worth a retry. */
+static void transport_outcome(sls_outcome *o, const char *code, const char *msg)
+{
+	memset(o, 0, sizeof *o);
+	o->retry_after = -1;
+	set_outcome(o, code, msg, strcmp(code, "TLSError") != 0 &&
+	            strcmp(code, "ResponseTooLarge") != 0 &&
+	            strcmp(code, "OutOfMemory") != 0);
+}
+
 /* Milliseconds to wait before attempt n + 1 (n >= 1): full jitter over an
  * exponential ceiling, or the server's Retry-After when it gives one. */
 static long backoff_ms(sls_client *c, int n, const sls_outcome *o)
@@ -603,12 +646,32 @@ static long backoff_ms(sls_client *c, int n, const sls_outcome *o)
 	return (long)(next_random(c) % (uint32_t)(ceiling + 1));
 }
 
-/* The whole call: sign, send, read, retry. Returns the Lua result count. */
+/* After a failed attempt: the milliseconds to wait before the next one, or
+ * -1 to give up. Shared by both transports so they retry alike. A
+ * RequestTimeExpired with a Date header teaches the client the clock offset
+ * once per call; later calls keep using it. */
+static long next_wait(sls_client *c, sls_outcome *o, int attempt, int *skew_fixed)
+{
+	if (strcmp(o->code, "RequestTimeExpired") == 0 && o->have_date && !*skew_fixed) {
+		c->skew = (long long)o->server_date - (long long)time(NULL);
+		*skew_fixed = 1;
+		o->retryable = 1;
+		return attempt < c->max_attempts ? 0 : -1;
+	}
+	if (!o->retryable || attempt >= c->max_attempts)
+		return -1;
+	return backoff_ms(c, attempt, o);
+}
+
+/* The whole call over libcurl: sign, send, read, retry. Returns the Lua
+ * result count. */
 static int run_call(lua_State *L, sls_client *c, const sls_call *call)
 {
 	sls_http_result hr;
 	sls_outcome o;
+	sls_span head, body;
 	int top = lua_gettop(L), attempt, skew_fixed = 0;
+	long wait;
 	time_t sent_at;
 
 	if (c->cred_source == NULL) {
@@ -619,33 +682,26 @@ static int run_call(lua_State *L, sls_client *c, const sls_call *call)
 		lua_settop(L, top);
 		sent_at = time(NULL);
 		if (!build_request(c, call, (time_t)(sent_at + c->skew))) {
-			memset(&o, 0, sizeof o);
-			set_outcome(&o, "OutOfMemory", "could not build the request", 0);
+			transport_outcome(&o, "OutOfMemory", "could not build the request");
 			return push_failure(L, &o, attempt - 1);
 		}
 		sls_http_post(&c->http, sls_buf_str(&c->req.url), c->req.headers,
 		              c->req.nheaders, &hr);
 		if (hr.code != CURLE_OK) {
-			const char *code = sls_http_code_name(&c->http, hr.code);
-			memset(&o, 0, sizeof o);
-			set_outcome(&o, code, hr.error[0] ? hr.error : curl_easy_strerror(hr.code),
-			            strcmp(code, "TLSError") != 0 &&
-			            strcmp(code, "ResponseTooLarge") != 0 &&
-			            strcmp(code, "OutOfMemory") != 0);
-		} else if (interpret(L, c, call, hr.status, sent_at, &o)) {
-			return 1;
+			transport_outcome(&o, sls_http_code_name(&c->http, hr.code),
+			                  hr.error[0] ? hr.error : curl_easy_strerror(hr.code));
+		} else {
+			head.p = sls_buf_str(&c->http.head);
+			head.n = c->http.head.len;
+			body.p = sls_buf_str(&c->http.body);
+			body.n = c->http.body.len;
+			if (interpret(L, call, hr.status, head, body, sent_at, &o))
+				return 1;
 		}
-		if (strcmp(o.code, "RequestTimeExpired") == 0 && o.have_date && !skew_fixed) {
-			/* Learn the offset once per call; later calls keep using it. */
-			c->skew = (long long)o.server_date - (long long)time(NULL);
-			skew_fixed = 1;
-			o.retryable = 1;
-			if (attempt < c->max_attempts)
-				continue;
-		}
-		if (!o.retryable || attempt >= c->max_attempts)
+		wait = next_wait(c, &o, attempt, &skew_fixed);
+		if (wait < 0)
 			break;
-		sleep_ms(backoff_ms(c, attempt, &o));
+		sleep_ms(wait);
 	}
 	lua_settop(L, top);
 	return push_failure(L, &o, attempt);
@@ -672,16 +728,20 @@ static int client_refresh_token(lua_State *L)
 	return client_call(L, ACTION_REFRESH);
 }
 
-/* client:_prepare(action, opts[, now]): the signed request, not sent. For the
- * specs and for transports written in Lua. */
+static const char *const actions[] = { "create_ticket", "refresh_token", NULL };
+
+/* client:_prepare(action, opts[, now]): the signed request, not sent, for the
+ * specs and for the cosocket transport (sls/ngx.lua). `raw` is the request
+ * head as libcurl would send it. */
 static int client_prepare(lua_State *L)
 {
-	static const char *const actions[] = { "create_ticket", "refresh_token", NULL };
 	sls_client *c = check_client(L);
 	int action = luaL_checkoption(L, 2, NULL, actions);
-	lua_Number now = luaL_optnumber(L, 4, (lua_Number)time(NULL));
+	time_t now = (time_t)luaL_optnumber(L, 4, (lua_Number)time(NULL));
+	const char *url;
 	sls_outcome o;
 	sls_call call;
+	luaL_Buffer b;
 	size_t i;
 
 	lua_settop(L, 3);
@@ -690,14 +750,15 @@ static int client_prepare(lua_State *L)
 		no_credentials(&o);
 		return push_failure(L, &o, 0);
 	}
-	if (!build_request(c, &call, (time_t)now + (time_t)c->skew))
+	if (!build_request(c, &call, now + (time_t)c->skew))
 		return luaL_error(L, "sls.Client: out of memory");
-	lua_createtable(L, 0, 7);
+	url = sls_buf_str(&c->req.url);
+	lua_createtable(L, 0, 9);
 	lua_pushliteral(L, "POST");
 	lua_setfield(L, -2, "method");
-	lua_pushstring(L, sls_buf_str(&c->req.url));
+	lua_pushstring(L, url);
 	lua_setfield(L, -2, "url");
-	lua_pushstring(L, sls_buf_str(&c->req.url) + strlen(c->endpoint.url_base));
+	lua_pushstring(L, url + strlen(c->endpoint.url_base));
 	lua_setfield(L, -2, "path");
 	lua_pushstring(L, c->endpoint.host);
 	lua_setfield(L, -2, "host");
@@ -705,13 +766,85 @@ static int client_prepare(lua_State *L)
 	lua_setfield(L, -2, "port");
 	lua_pushboolean(L, c->endpoint.https);
 	lua_setfield(L, -2, "https");
+	lua_pushnumber(L, (lua_Number)now);
+	lua_setfield(L, -2, "sent_at");
 	lua_createtable(L, 0, (int)c->req.nheaders);
 	for (i = 0; i < c->req.nheaders; i++) {
 		lua_pushstring(L, c->req.headers[i].value);
 		lua_setfield(L, -2, c->req.headers[i].key);
 	}
 	lua_setfield(L, -2, "headers");
+	luaL_buffinit(L, &b);
+	luaL_addstring(&b, "POST ");
+	luaL_addstring(&b, url + strlen(c->endpoint.url_base));
+	luaL_addstring(&b, " HTTP/1.1\r\n");
+	for (i = 0; i < c->req.nheaders; i++) {
+		luaL_addstring(&b, c->req.headers[i].key);
+		luaL_addstring(&b, ": ");
+		luaL_addstring(&b, c->req.headers[i].value);
+		luaL_addstring(&b, "\r\n");
+	}
+	luaL_addstring(&b, "content-length: 0\r\n\r\n");
+	luaL_pushresult(&b);
+	lua_setfield(L, -2, "raw");
 	return 1;
+}
+
+/* client:_answer(state, status, head, body) after an HTTP answer, or
+ * client:_answer(state, false, code, message) after a transport failure.
+ * state is { action, opts, attempt, sent_at, skew_fixed } from the caller's
+ * loop. Returns the result, or nil, err, detail and the milliseconds to wait
+ * before retrying (nil: do not retry). The retry policy is run_call's. */
+static int client_answer(lua_State *L)
+{
+	sls_client *c = check_client(L);
+	sls_outcome o;
+	sls_call call;
+	sls_span head, body;
+	int attempt, skew_fixed, n;
+	time_t sent_at;
+	long wait;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_settop(L, 5);
+	lua_getfield(L, 2, "action");
+	lua_getfield(L, 2, "opts");
+	lua_getfield(L, 2, "attempt");
+	lua_getfield(L, 2, "sent_at");
+	lua_getfield(L, 2, "skew_fixed");
+	check_call(L, 7, luaL_checkoption(L, 6, NULL, actions), &call);
+	attempt = (int)luaL_checkinteger(L, 8);
+	sent_at = (time_t)luaL_checknumber(L, 9);
+	skew_fixed = lua_toboolean(L, 10);
+	if (lua_toboolean(L, 3)) {
+		head.p = luaL_checklstring(L, 4, &head.n);
+		body.p = luaL_checklstring(L, 5, &body.n);
+		if (interpret(L, &call, (long)luaL_checkinteger(L, 3), head, body, sent_at, &o))
+			return 1;
+	} else {
+		transport_outcome(&o, luaL_checkstring(L, 4), luaL_checkstring(L, 5));
+	}
+	wait = next_wait(c, &o, attempt, &skew_fixed);
+	lua_pushboolean(L, skew_fixed);
+	lua_setfield(L, 2, "skew_fixed");
+	n = push_failure(L, &o, attempt);
+	if (wait < 0)
+		return n;
+	lua_pushinteger(L, (lua_Integer)wait);
+	return n + 1;
+}
+
+/* client:_transport(): the transport settings sls/ngx.lua needs. */
+static int client_transport(lua_State *L)
+{
+	sls_client *c = check_client(L);
+
+	lua_pushstring(L, transports[c->transport]);
+	lua_pushinteger(L, (lua_Integer)c->connect_timeout);
+	lua_pushinteger(L, (lua_Integer)c->timeout);
+	lua_pushboolean(L, c->ssl_verify);
+	lua_pushboolean(L, c->has_proxy);
+	return 5;
 }
 
 /* ------------------------------------------------------ module level */
@@ -745,6 +878,16 @@ static int module_call(lua_State *L, int action)
 	check_call(L, 1, action, &call);
 	c = default_client(L);
 	return run_call(L, c, &call);
+}
+
+/* sls._default(): the default client, for sls/ngx.lua. */
+int sls_default_client(lua_State *L)
+{
+	lua_settop(L, 0);
+	default_client(L);
+	lua_pushlightuserdata(L, &default_client_key);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+	return 1;
 }
 
 int sls_default_create_ticket(lua_State *L)
@@ -828,6 +971,8 @@ void sls_client_register(lua_State *L)
 		{ "refresh_token", client_refresh_token },
 		{ "close",         client_close },
 		{ "_prepare",      client_prepare },
+		{ "_answer",       client_answer },
+		{ "_transport",    client_transport },
 		{ NULL, NULL }
 	};
 	static const luaL_Reg meta[] = {

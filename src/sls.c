@@ -17,6 +17,7 @@ int luaopen_sls(lua_State *L)
 		{ "refresh_token", sls_default_refresh_token },
 		{ "embed_url",     sls_embed_url },
 		{ "_sign",         sls_sign_lua },
+		{ "_default",      sls_default_client },
 		{ NULL, NULL }
 	};
 
@@ -25,5 +26,18 @@ int luaopen_sls(lua_State *L)
 	sls_setfuncs(L, functions);
 	lua_pushliteral(L, "lua-sls " SLS_VERSION);
 	lua_setfield(L, -2, "_VERSION");
+
+	/* Inside nginx, sls/ngx.lua routes calls made where cosockets are
+	 * allowed through ngx.socket.tcp; C functions cannot yield there. */
+	if (sls_have_cosockets(L)) {
+		lua_getglobal(L, "require");
+		lua_pushliteral(L, "sls.ngx");
+		lua_call(L, 1, 1);
+		lua_pushvalue(L, -2);
+		luaL_getmetatable(L, SLS_CLIENT_MT);
+		lua_getfield(L, -1, "__index");
+		lua_replace(L, -2);
+		lua_call(L, 2, 0);
+	}
 	return 1;
 }
