@@ -9,6 +9,7 @@ LUA         ?= lua$(LUA_VERSION)
 endif
 PREFIX      ?= /usr/local
 LIBDIR      ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
+LUADIR      ?= $(PREFIX)/share/lua/$(LUA_VERSION)
 BINDIR      ?= $(PREFIX)/bin
 DESTDIR     ?=
 PKG_CONFIG  ?= pkg-config
@@ -36,8 +37,9 @@ $(BUILD)/sls.so: $(SRC) $(HDR)
 	  $(LIBFLAG) -o $@ $(SRC) $(DEPS_LIBS) -pthread
 
 install: $(BUILD)/sls.so
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LUADIR)/sls $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/sls.so $(DESTDIR)$(LIBDIR)/sls.so
+	install -m 0644 lua/sls/ngx.lua $(DESTDIR)$(LUADIR)/sls/ngx.lua
 	# Debian has no plain `lua` on PATH: name the interpreter built for.
 	sed '1s|.*|#!/usr/bin/env $(LUA)|' bin/sls-ticket > $(DESTDIR)$(BINDIR)/sls-ticket
 	chmod 0755 $(DESTDIR)$(BINDIR)/sls-ticket

@@ -38,6 +38,8 @@ build = {
          libdirs = { "$(LIBCURL_LIBDIR)", "$(OPENSSL_LIBDIR)" },
          libraries = { "curl", "ssl", "crypto", "pthread" },
       },
+      -- Loaded by sls.so inside nginx: the cosocket transport.
+      ["sls.ngx"] = "lua/sls/ngx.lua",
    },
    install = {
       bin = { ["sls-ticket"] = "bin/sls-ticket" },

@@ -23,23 +23,7 @@ describe("faults", function()
   teardown(function() emu:stop() end)
   before_each(function() emu:reset() end)
 
-  for _, case in ipairs {
-    { "503 ServerBusy", { kind = "error", status = 503, code = "ServerBusy" }, "ServerBusy", 503, true },
-    { "500 InternalServerError", { kind = "error", status = 500, code = "InternalServerError" }, "InternalServerError", 500, true },
-    { "403 quota", { kind = "error", status = 403, code = "ProjectQuotaExceed" }, "ProjectQuotaExceed", 403, true },
-    { "400 ParameterInvalid", { kind = "error", status = 400, code = "ParameterInvalid" }, "ParameterInvalid", 400, false },
-    { "502 HTML from a proxy", { kind = "html", status = 502 }, "BadResponse", 502, true },
-    { "200 that is not JSON", { kind = "garbage" }, "BadResponse", 200, false },
-    { "500 that is not JSON", { kind = "garbage", status = 500 }, "BadResponse", 500, true },
-    { "200 without a ticket", { kind = "noticket" }, "BadResponse", 200, false },
-    { "200 with an empty body", { kind = "empty" }, "BadResponse", 200, false },
-    { "a body over 1 MiB", { kind = "huge" }, "ResponseTooLarge", 0, false },
-    { "a chunked body over 1 MiB", { kind = "huge_chunked" }, "ResponseTooLarge", 0, false },
-    { "a dropped connection", { kind = "drop" }, "BadResponse", 0, true },
-    { "a truncated body", { kind = "truncated" }, "BadResponse", 0, true },
-    { "a server that never answers", { kind = "stall", seconds = 3 }, "Timeout", 0, true },
-    { "a stall mid-body", { kind = "stall_body", seconds = 3 }, "Timeout", 0, true },
-  } do
+  for _, case in ipairs(H.FAULTS) do
     local name, fault, code, status, retryable = case[1], case[2], case[3], case[4], case[5]
     it(name .. " gives " .. code, function()
       local client = emu:client(H.merge(H.STS, { timeout = 1000 }))
@@ -142,15 +126,7 @@ describe("TLS", function()
 
   setup(function()
     dir = H.tmpdir()
-    local cmds = {
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=lua-sls-test-ca -keyout %s/ca.key -out %s/ca.pem",
-      "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout %s/srv.key -out %s/srv.csr",
-      "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > %s/ext && openssl x509 -req -in %s/srv.csr -CA %s/ca.pem -CAkey %s/ca.key -CAcreateserial -days 2 -extfile %s/ext -out %s/srv.pem",
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other.example -addext subjectAltName=DNS:other.example -keyout %s/other.key -out %s/other.pem",
-    }
-    for _, c in ipairs(cmds) do
-      assert(os.execute(c:gsub("%%s", dir) .. " >/dev/null 2>&1"))
-    end
+    H.make_certs(dir)
     tls = H.start_emulator(("--tls-cert %s/srv.pem --tls-key %s/srv.key"):format(dir, dir))
   end)
   teardown(function()

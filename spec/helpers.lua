@@ -81,7 +81,7 @@ function H.start_emulator(args)
     if f then
       local port = tonumber(f:read("*a"))
       f:close()
-      local self = setmetatable({ dir = dir, port = port,
+      local self = setmetatable({ dir = dir, port = port, tls = (args or ""):find("--tls-cert", 1, true) ~= nil,
                                   pid = H.read_file(dir .. "/pid"):match("%d+") }, Emulator)
       self.url = "http://127.0.0.1:" .. port
       return self
@@ -107,6 +107,9 @@ function Emulator:fault(...) self:control("faults", { ... }) end
 function Emulator:config(t) self:control("config", t) end
 
 function Emulator:stats()
+  if self.tls then                     -- luasocket speaks no TLS; curl does
+    return cjson.decode((H.run("curl -sk https://127.0.0.1:" .. self.port .. "/_emulator/stats")))
+  end
   local code, body = request("GET", "http://127.0.0.1:" .. self.port .. "/_emulator/stats")
   assert(code == 200)
   return cjson.decode(body)
@@ -118,6 +121,119 @@ function Emulator:requests() return self:stats().requests end
 function Emulator:client(opts)
   return require("sls").new(H.merge(H.KEY, { endpoint = self.url, max_attempts = 1,
                                              timeout = 3000 }, opts))
+end
+
+-- The fault matrix: name, the emulator fault, then the detail.code,
+-- detail.status and detail.retryable it must give. Shared by both transports.
+H.FAULTS = {
+  { "503 ServerBusy", { kind = "error", status = 503, code = "ServerBusy" }, "ServerBusy", 503, true },
+  { "500 InternalServerError", { kind = "error", status = 500, code = "InternalServerError" }, "InternalServerError", 500, true },
+  { "403 quota", { kind = "error", status = 403, code = "ProjectQuotaExceed" }, "ProjectQuotaExceed", 403, true },
+  { "400 ParameterInvalid", { kind = "error", status = 400, code = "ParameterInvalid" }, "ParameterInvalid", 400, false },
+  { "502 HTML from a proxy", { kind = "html", status = 502 }, "BadResponse", 502, true },
+  { "200 that is not JSON", { kind = "garbage" }, "BadResponse", 200, false },
+  { "500 that is not JSON", { kind = "garbage", status = 500 }, "BadResponse", 500, true },
+  { "200 without a ticket", { kind = "noticket" }, "BadResponse", 200, false },
+  { "200 with an empty body", { kind = "empty" }, "BadResponse", 200, false },
+  { "a body over 1 MiB", { kind = "huge" }, "ResponseTooLarge", 0, false },
+  { "a chunked body over 1 MiB", { kind = "huge_chunked" }, "ResponseTooLarge", 0, false },
+  { "a dropped connection", { kind = "drop" }, "BadResponse", 0, true },
+  { "a truncated body", { kind = "truncated" }, "BadResponse", 0, true },
+  { "a server that never answers", { kind = "stall", seconds = 3 }, "Timeout", 0, true },
+  { "a stall mid-body", { kind = "stall_body", seconds = 3 }, "Timeout", 0, true },
+}
+
+-- A port that was free a moment ago on loopback.
+function H.free_port()
+  local s = assert(socket.bind("127.0.0.1", 0))
+  local _, port = s:getsockname()
+  s:close()
+  return tonumber(port)
+end
+
+-- Makes a test CA and certificates in dir: srv.pem (for localhost and
+-- 127.0.0.1, signed by ca.pem), wrong.pem (for other.example, signed by
+-- ca.pem) and other.pem (self-signed, other.example). Keys beside them.
+function H.make_certs(dir)
+  local ext = "subjectAltName=DNS:localhost,DNS:127.0.0.1,IP:127.0.0.1"
+  for _, c in ipairs {
+    "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=lua-sls-test-ca -keyout %s/ca.key -out %s/ca.pem",
+    "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout %s/srv.key -out %s/srv.csr",
+    "printf '" .. ext .. "\n' > %s/ext && openssl x509 -req -in %s/srv.csr -CA %s/ca.pem -CAkey %s/ca.key -CAcreateserial -days 2 -extfile %s/ext -out %s/srv.pem",
+    "openssl req -newkey rsa:2048 -nodes -subj /CN=other.example -keyout %s/wrong.key -out %s/wrong.csr",
+    "printf 'subjectAltName=DNS:other.example\n' > %s/ext2 && openssl x509 -req -in %s/wrong.csr -CA %s/ca.pem -CAkey %s/ca.key -CAcreateserial -days 2 -extfile %s/ext2 -out %s/wrong.pem",
+    "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other.example -addext subjectAltName=DNS:other.example -keyout %s/other.key -out %s/other.pem",
+  } do
+    assert(os.execute(c:gsub("%%s", dir) .. " >/dev/null 2>&1"))
+  end
+end
+
+local Nginx = {}
+Nginx.__index = Nginx
+
+-- Starts Debian's nginx through examples/nginx/run.sh (so the script users
+-- run is the one tested) on a free loopback port. opts.conf picks another
+-- nginx.conf, opts.env adds environment variables, opts.ca_file sets
+-- lua_ssl_trusted_certificate. The sanitizer preload is not passed on.
+function H.start_nginx(opts)
+  opts = opts or {}
+  local dir = H.tmpdir()
+  local port = H.free_port()
+  local env = { "PORT=" .. port, "RUN_DIR=" .. dir }
+  if opts.conf then env[#env + 1] = "CONF=" .. opts.conf end
+  if opts.ca_file then env[#env + 1] = "CA_FILE=" .. opts.ca_file end
+  for k, v in pairs(opts.env or {}) do env[#env + 1] = k .. "='" .. v .. "'" end
+  os.execute(("env -u LD_PRELOAD -u ALIBABA_CLOUD_ACCESS_KEY_ID -u ALIBABA_CLOUD_ACCESS_KEY_SECRET "
+    .. "-u ALIBABA_CLOUD_SECURITY_TOKEN %s %s/examples/nginx/run.sh >%s/run.log 2>&1 & echo $! >%s/run.pid")
+    :format(table.concat(env, " "), H.root, dir, dir))
+  local self = setmetatable({ dir = dir, port = port, url = "http://127.0.0.1:" .. port,
+                              pid = H.read_file(dir .. "/run.pid"):match("%d+") }, Nginx)
+  -- Ready when a worker answers: by then init_worker_by_lua has run.
+  local deadline = H.now() + 30
+  while H.now() < deadline do
+    local c = socket.tcp()
+    c:settimeout(1)
+    if c:connect("127.0.0.1", port) and c:send("HEAD / HTTP/1.0\r\n\r\n")
+        and c:receive("*l") then
+      c:close()
+      return self
+    end
+    c:close()
+    H.sleep(0.05)
+  end
+  local log = H.read_file(dir .. "/run.log")
+  self:stop()
+  error("nginx did not start: " .. log)
+end
+
+function Nginx:error_log()
+  local f = io.open(self.dir .. "/logs/error.log", "rb")
+  if not f then return "" end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+function Nginx:stop()
+  os.execute("kill " .. self.pid .. " 2>/dev/null")
+  for _ = 1, 100 do                      -- wait for the master to go
+    if select(2, H.run("kill -0 " .. self.pid .. " 2>/dev/null")) ~= 0 then break end
+    H.sleep(0.05)
+  end
+  os.execute("rm -rf " .. self.dir)
+end
+
+-- An HTTP request to a URL: status, body, headers.
+function H.http(method, url, body, headers)
+  local chunks = {}
+  local h = headers or {}
+  if body then h["content-length"] = #body end
+  local _, code, resp_headers = http.request {
+    url = url, method = method, headers = h, redirect = false,
+    source = body and ltn12.source.string(body) or nil,
+    sink = ltn12.sink.table(chunks),
+  }
+  return code, table.concat(chunks), resp_headers
 end
 
 -- Asserts that no secret occurs in any string reachable from the values.

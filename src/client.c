@@ -39,6 +39,7 @@ typedef struct sls_client {
 	long         timeout;          /* ms */
 	long long    skew;             /* server clock minus ours, seconds */
 	uint32_t     rng;
+	unsigned long serial;          /* names this client's connection pool */
 	char         region[64];
 	char        *access_key_id;
 	char        *secret;
@@ -125,6 +126,18 @@ static uint32_t next_random(sls_client *c)
 	x ^= x >> 17;
 	x ^= x << 5;
 	return c->rng = x ? x : 0x9e3779b9u;
+}
+
+/* A number no other client in this process has had; unlike the address,
+ * never reused after a client is collected. */
+static unsigned long next_serial(void)
+{
+	static unsigned long counter;
+#if defined(__GNUC__)
+	return __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+#else
+	return ++counter;
+#endif
 }
 
 static void sleep_ms(long ms)
@@ -340,6 +353,7 @@ int sls_client_new(lua_State *L)
 	c->connect_timeout = (long)connect_timeout;
 	c->timeout = (long)timeout;
 	c->rng = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)c ^ 0x5bd1e995u;
+	c->serial = next_serial();
 	if (region != NULL)
 		snprintf(c->region, sizeof c->region, "%s", region);
 
@@ -834,7 +848,9 @@ static int client_answer(lua_State *L)
 	return n + 1;
 }
 
-/* client:_transport(): the transport settings sls/ngx.lua needs. */
+/* client:_transport(): the transport settings sls/ngx.lua needs, and a
+ * serial number that keeps each client's connections in a pool of its own,
+ * as libcurl keeps them per handle. */
 static int client_transport(lua_State *L)
 {
 	sls_client *c = check_client(L);
@@ -844,7 +860,8 @@ static int client_transport(lua_State *L)
 	lua_pushinteger(L, (lua_Integer)c->timeout);
 	lua_pushboolean(L, c->ssl_verify);
 	lua_pushboolean(L, c->has_proxy);
-	return 5;
+	lua_pushinteger(L, (lua_Integer)c->serial);
+	return 6;
 }
 
 /* ------------------------------------------------------ module level */

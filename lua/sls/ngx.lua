@@ -69,8 +69,10 @@ local function exchange(req, cfg, fresh)
   end
 
   local where = req.host .. ":" .. req.port
-  -- The pool name covers everything that makes two connections different.
+  -- The pool name covers everything that makes two connections different,
+  -- and the client: each keeps its own connections, as with libcurl.
   local pool = where .. (req.https and (cfg.ssl_verify and ":tls" or ":tls-noverify") or "")
+    .. ":" .. cfg.id
   if fresh then pool = pool .. ":fresh" end
   sock:settimeout(cfg.connect_timeout < cfg.timeout and cfg.connect_timeout or cfg.timeout)
   local ok, err = sock:connect(req.host, req.port, { pool = pool })
@@ -80,7 +82,9 @@ local function exchange(req, cfg, fresh)
   local reused = sock:getreusedtimes()
   if req.https and reused == 0 then
     if not remaining() then return fail("Timeout", "no time left for the TLS handshake") end
-    ok, err = sock:sslhandshake(nil, req.host, cfg.ssl_verify)
+    -- false: no session object wanted (a kept-alive connection beats
+    -- resumption), and it avoids lua-resty-core fetching one.
+    ok, err = sock:sslhandshake(false, req.host, cfg.ssl_verify)
     if not ok then
       return fail(code_of(err, "TLSError"), "TLS handshake with " .. where .. ": " .. err)
     end
@@ -237,12 +241,12 @@ return function(sls, methods)
   local function wrap(action)
     local blocking = methods[action]
     methods[action] = function(client, opts)
-      local transport, connect_timeout, timeout, ssl_verify, has_proxy = client:_transport()
+      local transport, connect_timeout, timeout, ssl_verify, has_proxy, id = client:_transport()
       if not use_cosockets(transport, has_proxy) then
         return blocking(client, opts)
       end
       return call_over_cosockets(client, action, opts, {
-        connect_timeout = connect_timeout, timeout = timeout, ssl_verify = ssl_verify,
+        connect_timeout = connect_timeout, timeout = timeout, ssl_verify = ssl_verify, id = id,
       })
     end
     sls[action] = function(opts)

@@ -1,0 +1,271 @@
+-- lua-sls inside Debian's nginx with its Lua module: the cosocket transport
+-- (spec/nginx/harness.conf runs the Lua each case sends) and the example
+-- portal (examples/nginx), both against the emulator on loopback.
+local H = require "spec.helpers"
+local cjson = require "cjson.safe"
+
+local unpack = table.unpack or unpack
+local emu, ngx_srv
+
+-- Runs code in a content handler of the harness; returns what it returned.
+local function run(code, srv)
+  local status, body = H.http("POST", (srv or ngx_srv).url .. "/run", code)
+  assert(status == 200, "harness answered " .. tostring(status) .. ": " .. tostring(body))
+  local out = assert(cjson.decode(body), body)
+  for i = 1, #out do if out[i] == cjson.null then out[i] = nil end end
+  assert(out[1] == true, "the chunk raised: " .. tostring(out[2]))
+  return unpack(out, 2, #out)
+end
+
+-- Lua source for a client of the emulator, with extra options.
+local function client_src(extra)
+  return ([[sls.new{ endpoint = %q, access_key_id = %q, access_key_secret = %q,
+    security_token = %q, max_attempts = 1, timeout = 1000 %s }]])
+    :format(emu.url, H.STS.access_key_id, H.STS.access_key_secret, H.STS.security_token,
+            extra and (", " .. extra) or "")
+end
+
+describe("nginx #nginx", function()
+  setup(function()
+    emu = H.start_emulator()
+    ngx_srv = H.start_nginx {
+      conf = H.root .. "/spec/nginx/harness.conf",
+      env = { SLS_ENDPOINT = emu.url, ALIBABA_CLOUD_ACCESS_KEY_ID = H.KEY.access_key_id,
+              ALIBABA_CLOUD_ACCESS_KEY_SECRET = H.KEY.access_key_secret },
+    }
+  end)
+  teardown(function()
+    local log = ngx_srv and ngx_srv:error_log() or ""
+    if ngx_srv then ngx_srv:stop() end
+    if emu then emu:stop() end
+    H.assert_no_secret(log)
+  end)
+  before_each(function() emu:reset() end)
+
+  it("mints in a content handler over one kept-alive cosocket", function()
+    local a, b = run("local c = " .. client_src() .. [[
+      local r1, e1 = c:create_ticket{ expiration_time = 600 }
+      local r2, e2 = c:create_ticket()
+      return r1 and r1.ticket, r2 and r2.ticket, e1, e2]])
+    assert.truthy(a)
+    assert.truthy(b)
+    local log = emu:stats().log
+    assert.equal(2, #log)
+    assert.equal("600", log[1].query.expirationTime)
+    assert.equal(log[1].peer_port, log[2].peer_port)
+    assert.matches("^lua%-sls/", log[1].user_agent)
+  end)
+
+  it("resends once on a new connection when a kept-alive one was closed", function()
+    emu:fault({ kind = "delay", seconds = 0 }, { kind = "drop" })
+    local a, b, detail = run("local c = " .. client_src() .. [[
+      local r1 = c:create_ticket()
+      local r2, _, detail = c:create_ticket()
+      return r1 ~= nil, r2 ~= nil, detail]])
+    assert.is_true(a)
+    assert.is_true(b, detail and detail.code)
+    local log = emu:stats().log
+    assert.equal(3, #log)
+    assert.equal(log[1].peer_port, log[2].peer_port)
+    assert.are_not.equal(log[2].peer_port, log[3].peer_port)
+  end)
+
+  it("refreshes an access token over a cosocket", function()
+    local token, err = run("local c = " .. client_src() .. [[
+      local t = c:create_ticket()
+      local r, err = c:refresh_token{ ticket = t.ticket, access_token_expiration_time = 60 }
+      return r and r.access_token, err]])
+    assert.is_nil(err)
+    assert.truthy(token)
+  end)
+
+  it("mints in init_worker_by_lua through libcurl", function()
+    local r = run("return init_worker_result")
+    assert.same({ ok = true }, r)
+  end)
+
+  it("sends sls.create_ticket from the default client over a cosocket", function()
+    -- The default client is built from the environment (env lines in
+    -- nginx.conf) and talks to the default endpoint; a resolver-less nginx
+    -- cannot resolve it, and only a cosocket says so in these words.
+    local err, detail = run([[
+      local _, err, detail = sls.create_ticket{ expiration_time = 60 }
+      return err, detail]])
+    assert.equal("ResolveFailed", detail.code)
+    assert.matches("no resolver defined", err, 1, true)
+  end)
+
+  it("raises on bad options and sends nothing", function()
+    local ok, msg = run("return pcall(function() local c = " .. client_src()
+      .. " return c:create_ticket{ expiration_time = 0 } end)")
+    assert.is_false(ok)
+    assert.matches("create_ticket: option 'expiration_time' must be an integer in 1..2592000 (got 0)",
+                   msg, 1, true)
+    assert.equal(0, emu:requests())
+  end)
+
+  for _, case in ipairs(H.FAULTS) do
+    local name, fault, code, status, retryable = case[1], case[2], case[3], case[4], case[5]
+    it("over cosockets, " .. name .. " gives " .. code, function()
+      emu:fault(fault)
+      local secs, err, detail, after = run("local c = " .. client_src() .. [[
+        local t0 = ngx.now()
+        local _, err, detail = c:create_ticket()
+        ngx.update_time()
+        local secs = ngx.now() - t0
+        local again = c:create_ticket()          -- the same client recovers
+        return secs, err, detail, again and again.ticket]])
+      assert.equal(code, detail.code)
+      assert.equal(status, detail.status)
+      assert.equal(retryable, detail.retryable)
+      assert.equal(1, detail.attempts)
+      assert.equal(code, err:match("^(%w+):"))
+      assert.is_true(secs < 2.5, "took " .. secs .. " s")
+      assert.truthy(after)
+      H.assert_no_secret(err, detail)
+    end)
+  end
+
+  it("retries with ngx.sleep and reports the attempts", function()
+    emu:fault({ kind = "error", status = 503, code = "ServerBusy" }, { kind = "drop" })
+    local ticket, err = run("local c = " .. client_src("max_attempts = 3") .. [[
+      local r, err = c:create_ticket()
+      return r and r.ticket, err]])
+    assert.is_nil(err)
+    assert.truthy(ticket)
+    assert.equal(3, emu:requests())
+  end)
+
+  it("learns the server's clock from RequestTimeExpired", function()
+    emu:config { clock_offset = 3600 }
+    local ok1, ok2 = run("local c = " .. client_src("max_attempts = 2") .. [[
+      local a = c:create_ticket()
+      local b = c:create_ticket()
+      return a ~= nil, b ~= nil]])
+    assert.is_true(ok1)
+    assert.is_true(ok2)
+    assert.equal(3, emu:requests())     -- one rejected, then two accepted
+  end)
+
+  it("gives ConnectFailed for a refused port and ResolveFailed for a bad name", function()
+    local d1, d2 = run(([[
+      local a = sls.new{ endpoint = "http://127.0.0.1:%d", access_key_id = "k",
+                         access_key_secret = "s", max_attempts = 1 }
+      local b = sls.new{ endpoint = "http://no-such-host.invalid", access_key_id = "k",
+                         access_key_secret = "s", max_attempts = 1 }
+      return select(3, a:create_ticket()), select(3, b:create_ticket())]]):format(H.free_port()))
+    assert.equal("ConnectFailed", d1.code)
+    assert.equal("ResolveFailed", d2.code)
+  end)
+
+  it("does not block the worker: concurrent light threads overlap", function()
+    emu:config { delay = 0.3 }
+    local secs, n = run("local c = " .. client_src("timeout = 5000") .. [[
+      local t0 = ngx.now()
+      local threads = {}
+      for i = 1, 10 do
+        threads[i] = ngx.thread.spawn(function() return c:create_ticket() end)
+      end
+      local n = 0
+      for i = 1, 10 do
+        local ok, r = ngx.thread.wait(threads[i])
+        if ok and r and r.ticket then n = n + 1 end
+      end
+      ngx.update_time()
+      return ngx.now() - t0, n]])
+    assert.equal(10, n)
+    assert.is_true(secs < 1.5, "10 mints at 0.3 s each took " .. secs .. " s")
+  end)
+
+  it("does not block the worker in ngx.timer callbacks either", function()
+    emu:config { delay = 0.3 }
+    local secs, n = run("local c = " .. client_src("timeout = 5000") .. [[
+      local sema = require("ngx.semaphore").new()
+      local n = 0
+      local t0 = ngx.now()
+      for _ = 1, 5 do
+        ngx.timer.at(0, function()
+          local r = c:create_ticket()
+          if r then n = n + 1 end
+          sema:post(1)
+        end)
+      end
+      for _ = 1, 5 do sema:wait(5) end
+      ngx.update_time()
+      return ngx.now() - t0, n]])
+    assert.equal(5, n)
+    assert.is_true(secs < 1.2, "5 mints at 0.3 s each took " .. secs .. " s")
+  end)
+
+  it("blocks with transport = \"curl\", which is why it is not the default", function()
+    emu:config { delay = 0.3 }
+    local secs, n = run("local c = " .. client_src("timeout = 5000, transport = 'curl'") .. [[
+      local t0 = ngx.now()
+      local threads = {}
+      for i = 1, 4 do
+        threads[i] = ngx.thread.spawn(function() return c:create_ticket() end)
+      end
+      local n = 0
+      for i = 1, 4 do
+        local ok, r = ngx.thread.wait(threads[i])
+        if ok and r then n = n + 1 end
+      end
+      ngx.update_time()
+      return ngx.now() - t0, n]])
+    assert.equal(4, n)
+    assert.is_true(secs >= 1.1, "4 blocking mints at 0.3 s each took " .. secs .. " s")
+  end)
+end)
+
+describe("nginx over TLS #nginx", function()
+  local dir, tls_srv, wrong, other, srv
+
+  setup(function()
+    dir = H.tmpdir()
+    H.make_certs(dir)
+    tls_srv = H.start_emulator(("--tls-cert %s/srv.pem --tls-key %s/srv.key"):format(dir, dir))
+    wrong = H.start_emulator(("--tls-cert %s/wrong.pem --tls-key %s/wrong.key"):format(dir, dir))
+    other = H.start_emulator(("--tls-cert %s/other.pem --tls-key %s/other.key"):format(dir, dir))
+    srv = H.start_nginx { conf = H.root .. "/spec/nginx/harness.conf", ca_file = dir .. "/ca.pem" }
+  end)
+  teardown(function()
+    for _, s in ipairs { srv, tls_srv, wrong, other } do s:stop() end
+    os.execute("rm -rf " .. dir)
+  end)
+
+  local function mint(port, extra)
+    return run(([[
+      local c = sls.new{ endpoint = "https://127.0.0.1:%d", access_key_id = %q,
+                         access_key_secret = %q, max_attempts = 1 %s }
+      local r, err, detail = c:create_ticket()
+      local r2 = c:create_ticket()
+      return r and r.ticket, detail and detail.code, r2 ~= nil]])
+      :format(port, H.KEY.access_key_id, H.KEY.access_key_secret, extra or ""), srv)
+  end
+
+  it("verifies the server against lua_ssl_trusted_certificate and keeps the connection", function()
+    local ticket, code, again = mint(tls_srv.port)
+    assert.is_nil(code)
+    assert.truthy(ticket)
+    assert.is_true(again)
+    local log = tls_srv:stats().log
+    assert.equal(log[1].peer_port, log[2].peer_port)
+  end)
+
+  it("rejects a certificate for another host name with TLSError", function()
+    local ticket, code = mint(wrong.port)
+    assert.is_nil(ticket)
+    assert.equal("TLSError", code)
+  end)
+
+  it("rejects an untrusted certificate with TLSError", function()
+    local ticket, code = mint(other.port)
+    assert.is_nil(ticket)
+    assert.equal("TLSError", code)
+  end)
+
+  it("skips verification only when ssl_verify = false is written", function()
+    local ticket = mint(other.port, ", ssl_verify = false")
+    assert.truthy(ticket)
+  end)
+end)
