@@ -20,6 +20,8 @@ local new_cases = {
   { { endpoint = "h\0x" }, 'sls.new: option \'endpoint\' must not contain control characters or NUL bytes (got "h\\0x")' },
   { { signature_version = "v2" }, 'sls.new: option \'signature_version\' must be "v1" or "v4" (got "v2")' },
   { { signature_version = 4 }, 'sls.new: option \'signature_version\' must be "v1" or "v4" (got 4)' },
+  { { transport = "cosocket" }, 'sls.new: option \'transport\' must be "auto", "curl" or "ngx" (got "cosocket")' },
+  { { transport = "ngx" }, 'sls.new: option \'transport\' "ngx" needs nginx\'s Lua module (ngx.socket.tcp); use "auto" or "curl"' },
   { { signature_version = "v4", endpoint = "example.com" }, 'sls.new: signature_version "v4" needs option \'region\': the endpoint "example.com" names none' },
   { { region = "CN_Shanghai" }, 'sls.new: option \'region\' must be a region id such as "cn-shanghai" (got "CN_Shanghai")' },
   { { access_key_id = "id" }, "sls.new: options 'access_key_id' and 'access_key_secret' go together (got only access_key_id)" },
