@@ -28,7 +28,7 @@ typedef struct sls_client {
 	sls_http     http;
 	sls_endpoint endpoint;
 	sls_request  req;
-	sls_v4_cache v4;
+	sls_sign_ctx sign;
 	int          open;
 	int          version;          /* 1 or 4 */
 	int          max_attempts;
@@ -376,7 +376,7 @@ int sls_client_new(lua_State *L)
 		    (token != NULL && c->security_token == NULL))
 			return luaL_error(L, "%s: out of memory", fn);
 	}
-	if (c->user_agent == NULL)
+	if (c->user_agent == NULL || !sls_sign_ctx_init(&c->sign))
 		return luaL_error(L, "%s: out of memory", fn);
 
 	ho.connect_timeout_ms = (long)connect_timeout;
@@ -398,7 +398,7 @@ static int client_close(lua_State *L)
 
 	sls_http_close(&c->http);
 	sls_request_free(&c->req);
-	sls_v4_cache_clear(&c->v4);
+	sls_sign_ctx_free(&c->sign);
 	free_secret(&c->secret);
 	free_secret(&c->security_token);
 	free(c->access_key_id);
@@ -485,7 +485,7 @@ static int build_request(sls_client *c, const sls_call *call, time_t now)
 	s.version = c->version;
 	s.region = c->region;
 	s.user_agent = c->user_agent;
-	s.cache = &c->v4;
+	s.ctx = &c->sign;
 	cr.access_key_id = c->access_key_id;
 	cr.secret = c->secret;
 	cr.secret_len = c->secret_len;
@@ -945,6 +945,7 @@ int sls_sign_lua(lua_State *L)
 	static const char fn[] = "sls._sign";
 	sls_kv query[SLS_MAX_QUERY], headers[SLS_MAX_HEADERS];
 	sls_buf out = {0}, scratch = {0};
+	sls_sign_ctx ctx = {0};
 	char result[512];
 	sls_sign_input in;
 	int version, ok;
@@ -968,8 +969,10 @@ int sls_sign_lua(lua_State *L)
 	in.nquery = read_string_map(L, "query", query, SLS_MAX_QUERY);
 	in.nheaders = read_string_map(L, "headers", headers, SLS_MAX_HEADERS);
 	/* No Lua call between here and the frees, so nothing can leak. */
-	ok = version == 4 ? sls_sign_v4(&in, &out, &scratch, NULL)
-	                  : sls_sign_v1(&in, &out, &scratch);
+	ok = sls_sign_ctx_init(&ctx) &&
+	     (version == 4 ? sls_sign_v4(&in, &out, &scratch, &ctx)
+	                   : sls_sign_v1(&in, &out, &scratch, &ctx));
+	sls_sign_ctx_free(&ctx);
 	ok = ok && out.len < sizeof result;
 	if (ok)
 		memcpy(result, out.data, out.len + 1);

@@ -93,8 +93,8 @@ int sls_request_sign(sls_request *r, const sls_signer *s, const sls_creds *c,
 	in.secret_len = c->secret_len;
 	in.region = s->region;
 	in.content_sha256 = SLS_EMPTY_SHA256;
-	ok = s->version == 4 ? sls_sign_v4(&in, &r->auth, &r->scratch, s->cache)
-	                     : sls_sign_v1(&in, &r->auth, &r->scratch);
+	ok = s->version == 4 ? sls_sign_v4(&in, &r->auth, &r->scratch, s->ctx)
+	                     : sls_sign_v1(&in, &r->auth, &r->scratch, s->ctx);
 	if (!ok || r->url.oom)
 		return 0;
 	add_header(r, "authorization", r->auth.data);

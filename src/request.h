@@ -21,7 +21,7 @@ typedef struct sls_signer {
 	int                 version;      /* 1 or 4 */
 	const char         *region;       /* v4 */
 	const char         *user_agent;
-	sls_v4_cache       *cache;        /* may be NULL */
+	sls_sign_ctx       *ctx;          /* the client's signing state */
 } sls_signer;
 
 typedef struct sls_request {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <openssl/types.h>
+
 #include "buf.h"
 
 #define SLS_MAX_QUERY   8
@@ -34,21 +36,33 @@ typedef struct sls_sign_input {
 	const char   *content_sha256;  /* v4 only: hex sha256 of the body */
 } sls_sign_input;
 
-/* The v4 signing key depends on the secret, the day and the region only, so a
- * client keeps the last one: four HMACs saved per request. */
-typedef struct sls_v4_cache {
-	char          day[9];
-	char          region[64];
-	unsigned char key[32];
-	int           valid;
-} sls_v4_cache;
+/* Signing state kept per client (never shared between threads): OpenSSL
+ * contexts fetched and keyed once, so a signature costs no algorithm lookup
+ * and no key setup, and the v4 signing key, which depends only on the
+ * secret, the day and the region. Zero it, then sls_sign_ctx_init. */
+typedef struct sls_sign_ctx {
+	EVP_MD_CTX  *sha256;
+	EVP_MAC_CTX *v1;              /* HMAC-SHA256 keyed with the secret */
+	EVP_MAC_CTX *v4;              /* HMAC-SHA256 keyed with the signing key */
+	int          v1_keyed;
+	int          v4_keyed;
+	char         day[9];          /* what the v4 key was derived for */
+	char         region[64];
+} sls_sign_ctx;
+
+/* 0 when OpenSSL cannot allocate the contexts. */
+int  sls_sign_ctx_init(sls_sign_ctx *ctx);
+/* Drops the keys (call it when the credentials change). */
+void sls_sign_ctx_forget(sls_sign_ctx *ctx);
+/* Frees and wipes; idempotent. */
+void sls_sign_ctx_free(sls_sign_ctx *ctx);
 
 /* Appends the v1 `authorization` value to out. Returns 0 on failure. */
-int sls_sign_v1(const sls_sign_input *in, sls_buf *out, sls_buf *scratch);
-/* Appends the v4 `authorization` value to out; cache may be NULL. */
+int sls_sign_v1(const sls_sign_input *in, sls_buf *out, sls_buf *scratch,
+                sls_sign_ctx *ctx);
+/* Appends the v4 `authorization` value to out. */
 int sls_sign_v4(const sls_sign_input *in, sls_buf *out, sls_buf *scratch,
-                sls_v4_cache *cache);
-void sls_v4_cache_clear(sls_v4_cache *cache);
+                sls_sign_ctx *ctx);
 
 /* "Wed, 30 Oct 2024 03:02:45 GMT", locale-independent; out has 30 bytes. */
 void sls_date_rfc1123(time_t t, char out[30]);
