@@ -27,7 +27,7 @@ SRC = src/sls.c src/client.c src/args.c src/embed.c src/sign.c src/request.c \
       src/endpoint.c src/http.c src/response.c src/buf.c
 HDR = $(wildcard src/*.h)
 
-.PHONY: all install test test-quick demo clean sanitize valgrind
+.PHONY: all install test test-quick demo bench clean sanitize valgrind
 
 all: $(BUILD)/sls.so
 
@@ -50,6 +50,10 @@ test:
 
 demo:
 	tools/demo.sh
+
+# Benchmarks side by side with the official SDK; prints the tables.
+bench:
+	bench/run.sh
 
 clean:
 	rm -rf build

@@ -98,6 +98,18 @@ void sls_http_close(sls_http *h)
 	sls_buf_free(&h->body);
 	sls_buf_free(&h->head);
 	sls_buf_wipe(&h->line);      /* held the security token */
+	sls_buf_free(&h->url);
+}
+
+/* The header list holds the security token: curl_slist_free_all does not
+ * wipe, so overwrite each line first. */
+static void free_wiped(struct curl_slist *list)
+{
+	struct curl_slist *next;
+
+	for (next = list; next != NULL; next = next->next)
+		OPENSSL_cleanse(next->data, strlen(next->data));
+	curl_slist_free_all(list);
 }
 
 void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
@@ -126,14 +138,21 @@ void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
 		}
 		next = h->line.oom ? NULL : curl_slist_append(list, h->line.data);
 		if (next == NULL) {
-			curl_slist_free_all(list);
+			free_wiped(list);
 			res->code = CURLE_OUT_OF_MEMORY;
 			return;
 		}
 		list = next;
 	}
 	sls_buf_reset(&h->line);
-	if (curl_easy_setopt(h->curl, CURLOPT_URL, url) != CURLE_OK ||
+	/* libcurl parses a URL when it is set: most calls repeat the last one. */
+	if (h->url.len == 0 || strcmp(h->url.data, url) != 0) {
+		sls_buf_reset(&h->url);
+		sls_buf_adds(&h->url, url);
+		if (h->url.oom || curl_easy_setopt(h->curl, CURLOPT_URL, url) != CURLE_OK)
+			sls_buf_reset(&h->url);  /* h->url.len == 0: fails below */
+	}
+	if (h->url.len == 0 ||
 	    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, list) != CURLE_OK) {
 		res->code = CURLE_OUT_OF_MEMORY;
 	} else {
@@ -141,12 +160,8 @@ void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
 		if (res->code == CURLE_OK)
 			curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &res->status);
 	}
-	/* The list holds the security token: curl_slist_free_all does not
-	 * wipe, so overwrite each line first. */
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-	for (next = list; next != NULL; next = next->next)
-		OPENSSL_cleanse(next->data, strlen(next->data));
-	curl_slist_free_all(list);
+	free_wiped(list);
 }
 
 const char *sls_http_code_name(const sls_http *h, CURLcode code)

@@ -25,6 +25,7 @@ typedef struct sls_http {
 	sls_buf body;
 	sls_buf head;          /* the last response's header lines, raw */
 	sls_buf line;          /* scratch for one request header line */
+	sls_buf url;           /* the URL the handle has: set again only on change */
 	int     too_large;
 	char    error[CURL_ERROR_SIZE];
 } sls_http;

@@ -1,0 +1,88 @@
+-- Turns bench/run.sh's "label value" lines into the README's tables, with
+-- the ratios the targets are stated in, and writes the plot's data.
+--   lua5.4 bench/report.lua RESULTS DATFILE
+-- A rate measured in several rounds keeps its best round.
+local v = {}
+for line in io.lines(arg[1]) do
+  local k, x = line:match("^(%S+)%s+([%d.]+)")
+  if k then
+    x = tonumber(x)
+    local rate = k:match("^seq_") or k == "node_sdk" or k == "curl_loop" or k == "wrk_c1"
+    v[k] = (rate and v[k]) and math.max(v[k], x) or x
+  end
+end
+
+local function mark(ok) return ok and "met" or "NOT met" end
+local function fmt(n) -- 12345 -> "12 345"
+  local s = ("%.0f"):format(n)
+  return (s:reverse():gsub("(%d%d%d)", "%1 "):reverse():gsub("^ ", ""))
+end
+
+print("Signing, ns per signature (best of 5 runs)")
+print("| | lua-sls | official gateway (Node) | faster by | HMAC() floor | × floor | keyed-HMAC floor |")
+print("|---|---|---|---|---|---|---|")
+for _, ver in ipairs { "v1", "v4" } do
+  local ours, gw = v["sign_" .. ver], v["gateway_" .. ver]
+  local floor, keyed = v["hmac_floor_" .. ver], v["hmac_keyed_floor_" .. ver]
+  print(("| %s | %d | %d | %.1f× | %d | %.2f× | %d |"):format(ver, ours, gw, gw / ours, floor,
+    ours / floor, keyed))
+end
+print(("| v4, new day (key derived) | %d | | | | | |"):format(v.sign_v4_new_day))
+local s1 = v.gateway_v1 / v.sign_v1 >= 3
+local s4 = v.gateway_v4 / v.sign_v4 >= 10
+local sf = v.sign_v1 / v.hmac_floor_v1 <= 2.5 and v.sign_v4 / v.hmac_floor_v4 <= 2.5
+print(("Targets: v1 ≥ 3× the gateway: %s; v4 ≥ 10×: %s; within 2.5× of the HMAC() floor: %s")
+  :format(mark(s1), mark(s4), mark(sf)))
+
+print("\nSequential create_ticket, one kept-alive connection to a local nginx (mints/s)")
+print("| client | mints/s | × Node SDK | % of bare libcurl |")
+print("|---|---|---|---|")
+local node, loop = v.node_sdk, v.curl_loop
+for _, row in ipairs {
+  { "lua-sls, Lua 5.4 (libcurl)", v.seq_lua54 }, { "lua-sls, LuaJIT (libcurl)", v.seq_luajit },
+  { "lua-sls in nginx (cosocket)", v.seq_ngx },
+  { "official Node SDK (@alicloud/sls20201230)", node },
+  { "bare libcurl loop (the transport's floor)", loop },
+  { "wrk -c1 (the server's ceiling)", v.wrk_c1 },
+} do
+  print(("| %s | %s | %.2f× | %.0f%% |"):format(row[1], fmt(row[2]), row[2] / node, row[2] / loop * 100))
+end
+local q1 = math.min(v.seq_lua54, v.seq_luajit) / node >= 2.5
+local q2 = math.min(v.seq_lua54, v.seq_luajit) / loop >= 0.85
+print(("Targets: ≥ 2.5× the Node SDK: %s; ≥ 85%% of the bare libcurl loop: %s (libcurl transport, both runtimes)")
+  :format(mark(q1), mark(q2)))
+print(("The bare libcurl loop itself is %.2f× the Node SDK; the cosocket transport %.2f×.")
+  :format(loop / node, (v.seq_ngx or 0) / node))
+
+print("\nInside nginx, one worker, SLS answering in 100 ms (links/s)")
+print("| clients | bound (clients / 0.1 s) | cosockets | % of bound | libcurl |")
+print("|---|---|---|---|---|")
+local dat = assert(io.open(arg[2], "w"))
+local levels = {}
+for k in pairs(v) do
+  local c = k:match("^nginx_ngx_c(%d+)$")
+  if c then levels[#levels + 1] = tonumber(c) end
+end
+table.sort(levels)
+for _, c in ipairs(levels) do
+  local ngx_rps, curl_rps, bound = v["nginx_ngx_c" .. c], v["nginx_curl_c" .. c], c / 0.1
+  print(("| %d | %s | %s | %.0f%% | %s |"):format(c, fmt(bound), fmt(ngx_rps), ngx_rps / bound * 100,
+    curl_rps and fmt(curl_rps) or "-"))
+  dat:write(("%d %f %f %s\n"):format(c, bound, ngx_rps, curl_rps and ("%f"):format(curl_rps) or "?"))
+end
+dat:close()
+if v.nginx_ngx_c256 then
+  print(("Target: ≥ 75%% of the bound at 256 clients: %s (%.0f%%)"):format(
+    mark(v.nginx_ngx_c256 / 2560 >= 0.75), v.nginx_ngx_c256 / 2560 * 100))
+end
+
+print("\nMemory: RSS of one process (KiB)")
+print("| runtime | after 1 000 mints | after 100 000 mints | growth |")
+print("|---|---|---|---|")
+local mem_ok = true
+for _, rt in ipairs { { "Lua 5.4", "lua54" }, { "LuaJIT", "luajit" } } do
+  local a, b = v["rss_1k_" .. rt[2]], v["rss_100k_" .. rt[2]]
+  mem_ok = mem_ok and (b - a) < 2048
+  print(("| %s | %s | %s | %+d KiB |"):format(rt[1], fmt(a), fmt(b), b - a))
+end
+print(("Target: growth under 2 MB: %s"):format(mark(mem_ok)))

@@ -1,0 +1,4 @@
+-- wrk: POST with an empty body, as CreateTicket is sent.
+wrk.method = "POST"
+wrk.body = ""
+wrk.headers["Accept"] = "application/json"
