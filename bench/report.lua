@@ -18,7 +18,7 @@ local function fmt(n) -- 12345 -> "12 345"
   return (s:reverse():gsub("(%d%d%d)", "%1 "):reverse():gsub("^ ", ""))
 end
 
-print("Signing, ns per signature (best of 5 runs)")
+print("**Signing**, ns per signature (best of 5 runs)\n")
 print("| | lua-sls | official gateway (Node) | faster by | HMAC() floor | × floor | keyed-HMAC floor |")
 print("|---|---|---|---|---|---|---|")
 for _, ver in ipairs { "v1", "v4" } do
@@ -31,10 +31,10 @@ print(("| v4, new day (key derived) | %d | | | | | |"):format(v.sign_v4_new_day)
 local s1 = v.gateway_v1 / v.sign_v1 >= 3
 local s4 = v.gateway_v4 / v.sign_v4 >= 10
 local sf = v.sign_v1 / v.hmac_floor_v1 <= 2.5 and v.sign_v4 / v.hmac_floor_v4 <= 2.5
-print(("Targets: v1 ≥ 3× the gateway: %s; v4 ≥ 10×: %s; within 2.5× of the HMAC() floor: %s")
+print(("\nTargets: v1 ≥ 3× the gateway: %s; v4 ≥ 10×: %s; within 2.5× of the HMAC() floor: %s")
   :format(mark(s1), mark(s4), mark(sf)))
 
-print("\nSequential create_ticket, one kept-alive connection to a local nginx (mints/s)")
+print("\n**Sequential** create_ticket, one kept-alive connection to a local nginx (mints/s)\n")
 print("| client | mints/s | × Node SDK | % of bare libcurl |")
 print("|---|---|---|---|")
 local node, loop = v.node_sdk, v.curl_loop
@@ -49,12 +49,12 @@ for _, row in ipairs {
 end
 local q1 = math.min(v.seq_lua54, v.seq_luajit) / node >= 2.5
 local q2 = math.min(v.seq_lua54, v.seq_luajit) / loop >= 0.85
-print(("Targets: ≥ 2.5× the Node SDK: %s; ≥ 85%% of the bare libcurl loop: %s (libcurl transport, both runtimes)")
+print(("\nTargets: ≥ 2.5× the Node SDK: %s; ≥ 85%% of the bare libcurl loop: %s (libcurl transport, both runtimes)")
   :format(mark(q1), mark(q2)))
 print(("The bare libcurl loop itself is %.2f× the Node SDK; the cosocket transport %.2f×.")
   :format(loop / node, (v.seq_ngx or 0) / node))
 
-print("\nInside nginx, one worker, SLS answering in 100 ms (links/s)")
+print("\n**Inside nginx**, one worker, SLS answering in 100 ms (links/s)\n")
 print("| clients | bound (clients / 0.1 s) | cosockets | % of bound | libcurl |")
 print("|---|---|---|---|---|")
 local dat = assert(io.open(arg[2], "w"))
@@ -72,11 +72,11 @@ for _, c in ipairs(levels) do
 end
 dat:close()
 if v.nginx_ngx_c256 then
-  print(("Target: ≥ 75%% of the bound at 256 clients: %s (%.0f%%)"):format(
+  print(("\nTarget: ≥ 75%% of the bound at 256 clients: %s (%.0f%%)"):format(
     mark(v.nginx_ngx_c256 / 2560 >= 0.75), v.nginx_ngx_c256 / 2560 * 100))
 end
 
-print("\nMemory: RSS of one process (KiB)")
+print("\n**Memory**: RSS of one process (KiB)\n")
 print("| runtime | after 1 000 mints | after 100 000 mints | growth |")
 print("|---|---|---|---|")
 local mem_ok = true
@@ -85,4 +85,4 @@ for _, rt in ipairs { { "Lua 5.4", "lua54" }, { "LuaJIT", "luajit" } } do
   mem_ok = mem_ok and (b - a) < 2048
   print(("| %s | %s | %s | %+d KiB |"):format(rt[1], fmt(a), fmt(b), b - a))
 end
-print(("Target: growth under 2 MB: %s"):format(mark(mem_ok)))
+print(("\nTarget: growth under 2 MB: %s"):format(mark(mem_ok)))
