@@ -167,6 +167,11 @@ const char *sls_args_str(lua_State *L, int idx, const char *fn, const char *name
 			           (flags & SLS_SECRET) ? "a secret, not shown"
 			                                : sls_args_describe(L, -1, d, sizeof d));
 	}
+	for (i = 0; (flags & SLS_ASCII) && i < n; i++)
+		if ((unsigned char)s[i] > 0x7e)
+			sls_args_fail(L, "%s: option '%s' must be printable ASCII (got %s)", fn,
+			           name, (flags & SLS_SECRET) ? "a secret, not shown"
+			                                      : sls_args_describe(L, -1, d, sizeof d));
 	/* The string stays referenced by the options table, so the pointer
 	 * outlives this pop. */
 	lua_pop(L, 1);

@@ -8,6 +8,7 @@
 #include "compat.h"
 
 #define SLS_SECRET 1   /* flag: never echo the value */
+#define SLS_ASCII  2   /* flag: printable ASCII only (it goes into a header) */
 
 /* opts at idx must be a table or nil/none; a nil becomes an empty table in
  * place so later lookups are uniform. Then every key must be a string in

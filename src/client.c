@@ -271,9 +271,10 @@ int sls_client_new(lua_State *L)
 	endpoint = sls_args_str(L, 1, fn, "endpoint", 300, 1, 0, &endpoint_len);
 	region = sls_args_str(L, 1, fn, "region", 63, 1, 0, NULL);
 	version = sls_args_enum(L, 1, fn, "signature_version", versions, 0) ? 4 : 1;
-	id = sls_args_str(L, 1, fn, "access_key_id", 256, 1, 0, &id_len);
+	id = sls_args_str(L, 1, fn, "access_key_id", 256, 1, SLS_ASCII, &id_len);
 	secret = sls_args_str(L, 1, fn, "access_key_secret", 256, 1, SLS_SECRET, &secret_len);
-	token = sls_args_str(L, 1, fn, "security_token", 16384, 1, SLS_SECRET, &token_len);
+	token = sls_args_str(L, 1, fn, "security_token", 16384, 1, SLS_SECRET | SLS_ASCII,
+	                     &token_len);
 	sls_args_int(L, 1, fn, "connect_timeout", 1, 600000, &connect_timeout);
 	sls_args_int(L, 1, fn, "timeout", 1, 600000, &timeout);
 	sls_args_int(L, 1, fn, "max_attempts", 1, 10, &attempts);
@@ -281,7 +282,7 @@ int sls_client_new(lua_State *L)
 	ca_file = sls_args_str(L, 1, fn, "ca_file", 4096, 1, 0, NULL);
 	ca_path = sls_args_str(L, 1, fn, "ca_path", 4096, 1, 0, NULL);
 	proxy = sls_args_str(L, 1, fn, "proxy", 4096, 0, SLS_SECRET, NULL);
-	ua = sls_args_str(L, 1, fn, "user_agent", 256, 0, 0, NULL);
+	ua = sls_args_str(L, 1, fn, "user_agent", 256, 0, SLS_ASCII, NULL);
 	transport = sls_args_enum(L, 1, fn, "transport", transports, TRANSPORT_AUTO);
 
 	if (endpoint == NULL) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test run: installs what is missing, builds for Lua 5.4 and
-# LuaJIT warning-free, runs the specs on both, then again under
-# AddressSanitizer + UBSan and under valgrind. Ends with one summary line.
+# LuaJIT warning-free, runs the specs on both (nginx and Chromium with LuaJIT,
+# the threads test with 5.4), then again under AddressSanitizer + UBSan and
+# under valgrind, then a short fuzz run. Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -54,8 +55,10 @@ echo "installed and loaded for Lua 5.4 and LuaJIT"
 
 # The nginx specs (#nginx) start Debian's nginx, which loads the LuaJIT
 # build whatever runs busted: they run once, with LuaJIT.
-run_specs "Lua 5.4" lua5.4 5.4 --exclude-tags=nginx
-run_specs "LuaJIT 2.1 + nginx" luajit 5.1 --exclude-tags=none
+# spec/12 (#threads) builds its own Lua 5.4 program and runs it under
+# ThreadSanitizer and helgrind: once, in the Lua 5.4 pass.
+run_specs "Lua 5.4 + threads" lua5.4 5.4 --exclude-tags=nginx
+run_specs "LuaJIT 2.1 + nginx" luajit 5.1 --exclude-tags=threads
 
 echo "== build: AddressSanitizer + UBSan"
 make -s LUA_VERSION=5.4 BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
@@ -64,12 +67,20 @@ asan_rt="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 LSAN_OPTIONS=suppressions=$root/tools/lsan.supp:print_suppressions=0 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_specs "Lua 5.4 + ASan/UBSan" lua5.4 asan --exclude-tags=nginx env LD_PRELOAD="$asan_rt"
+  run_specs "Lua 5.4 + ASan/UBSan" lua5.4 asan --exclude-tags=nginx,threads env LD_PRELOAD="$asan_rt"
 
 echo "== valgrind"
-run_specs "Lua 5.4 under valgrind" lua5.4 5.4 --exclude-tags=nginx \
+run_specs "Lua 5.4 under valgrind" lua5.4 5.4 --exclude-tags=nginx,threads \
   valgrind -q --error-exitcode=87 --leak-check=full --errors-for-leak-kinds=definite \
   --show-leak-kinds=definite --suppressions=$root/tools/valgrind.supp --child-silent-after-fork=yes
+
+echo "== fuzzing: a short regression run of each libFuzzer target over its corpus"
+if FUZZ_SECONDS=${FUZZ_SECONDS:-10} tools/fuzz.sh >"$tree/fuzz.log" 2>&1; then
+  grep '^fuzz:' "$tree/fuzz.log"
+  passed=$((passed + $(grep -c '^fuzz:' "$tree/fuzz.log")))
+else
+  tail -40 "$tree/fuzz.log"; failed=$((failed + 1))
+fi
 
 echo
 echo "tests: $passed passed, $failed failed"
