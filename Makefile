@@ -39,7 +39,7 @@ $(BUILD)/sls.so: $(SRC) $(HDR)
 install: $(BUILD)/sls.so
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LUADIR)/sls $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/sls.so $(DESTDIR)$(LIBDIR)/sls.so
-	install -m 0644 lua/sls/ngx.lua $(DESTDIR)$(LUADIR)/sls/ngx.lua
+	install -m 0644 lua/sls/ngx.lua lua/sls/credentials.lua $(DESTDIR)$(LUADIR)/sls/
 	# Debian has no plain `lua` on PATH: name the interpreter built for.
 	sed '1s|.*|#!/usr/bin/env $(LUA)|' bin/sls-ticket > $(DESTDIR)$(BINDIR)/sls-ticket
 	chmod 0755 $(DESTDIR)$(BINDIR)/sls-ticket

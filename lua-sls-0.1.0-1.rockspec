@@ -40,6 +40,8 @@ build = {
       },
       -- Loaded by sls.so inside nginx: the cosocket transport.
       ["sls.ngx"] = "lua/sls/ngx.lua",
+      -- The credential providers (environment, OIDC, profile, ECS, URI, STS).
+      ["sls.credentials"] = "lua/sls/credentials.lua",
    },
    install = {
       bin = { ["sls-ticket"] = "bin/sls-ticket" },

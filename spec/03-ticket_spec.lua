@@ -122,14 +122,20 @@ describe("create_ticket", function()
   end)
 
   it("returns NoCredentials when there are none, without sending", function()
-    local out = H.run(("env -u ALIBABA_CLOUD_ACCESS_KEY_ID -u ALIBABA_CLOUD_ACCESS_KEY_SECRET %s -e %q 2>&1")
+    local out = H.run(("env -i HOME=/nonexistent ALIBABA_CLOUD_ECS_METADATA_DISABLED=true %s -e %q 2>&1")
       :format(H.lua_bin, ([[package.cpath = %q .. package.cpath
+        package.path = %q .. package.path
         local sls = require "sls"
         local r, err, d = sls.new { endpoint = %q }:create_ticket()
         io.write(tostring(r), "|", err, "|", d.code, "|", d.attempts)]])
-        :format(H.root .. "/build/" .. H.lua_tag .. "/?.so;", emu.url)))
-    assert.equal("nil|NoCredentials: no credentials: pass access_key_id and access_key_secret, "
-      .. "or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET|NoCredentials|0", out)
+        :format(H.root .. "/build/" .. H.lua_tag .. "/?.so;", H.root .. "/lua/?.lua;", emu.url)))
+    assert.equal("nil|NoCredentials: no credentials: tried "
+      .. "environment: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are not set; "
+      .. "OIDC: ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE "
+      .. "are not all set; profile: no file /nonexistent/.alibabacloud/credentials or "
+      .. "/nonexistent/.alibabacloud/credentials.ini; ECS RAM role: disabled by "
+      .. "ALIBABA_CLOUD_ECS_METADATA_DISABLED; credentials URI: ALIBABA_CLOUD_CREDENTIALS_URI is "
+      .. "not set|NoCredentials|0", out)
     assert.equal(0, emu:requests())
   end)
 end)

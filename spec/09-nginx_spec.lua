@@ -79,6 +79,24 @@ describe("nginx #nginx", function()
     assert.truthy(token)
   end)
 
+  it("fetches credentials over cosockets too: the URI once, STS for role_arn", function()
+    local ok1, ok2, ok3 = run(([[
+      local c = sls.new{ endpoint = %q, max_attempts = 1,
+        credentials = require("sls.credentials").uri{ url = %q } }
+      local a, b = c:create_ticket(), c:create_ticket()
+      local r = sls.new{ endpoint = %q, sts_endpoint = %q, max_attempts = 1,
+        access_key_id = %q, access_key_secret = %q, role_arn = "acs:ram::1:role/sls" }
+      return a ~= nil, b ~= nil, r:create_ticket() ~= nil]])
+      :format(emu.url, emu.url .. "/credentials-uri", emu.url, emu.url,
+              H.KEY.access_key_id, H.KEY.access_key_secret))
+    assert.is_true(ok1)
+    assert.is_true(ok2)
+    assert.is_true(ok3)
+    local cred = emu:stats().cred
+    assert.equal(1, cred.uri)
+    assert.equal(1, cred.sts)
+  end)
+
   it("mints in init_worker_by_lua through libcurl", function()
     local r = run("return init_worker_result")
     assert.same({ ok = true }, r)

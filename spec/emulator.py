@@ -52,6 +52,10 @@ class State:
         self.access_tokens = {}  # access token -> the ticket it was refreshed for
         self.console = []        # pages the console stand-in served
         self.applied = []        # access tokens the stand-in received from its parent
+        self.cred = {"sts": 0, "oidc": 0, "imds_token": 0, "imds_role": 0,
+                     "imds_creds": 0, "uri": 0, "oidc_tokens": [], "sts_errors": []}
+        self.sts_ttl = 3600      # lifetime of the credentials STS, IMDS and the URI hand out
+        self.imds_v2 = True      # False: the token endpoint is missing (IMDSv1 only)
 
     def now(self):
         return time.time() + self.clock_offset
@@ -66,6 +70,14 @@ def make_jwt(claims):
     payload = b64url(json.dumps(claims, separators=(",", ":")).encode())
     sig = hmac.new(b"emulator", f"{header}.{payload}".encode(), hashlib.sha256).digest()
     return f"{header}.{payload}.{b64url(sig)}"
+
+
+def key_id_of(auth):
+    """The access key id in an authorization header, v1 or v4."""
+    if auth.startswith("LOG "):
+        return auth[4:].split(":")[0]
+    start = auth.find("Credential=")
+    return auth[start + 11:].split("/")[0] if start >= 0 else ""
 
 
 def pct(value):
@@ -218,11 +230,32 @@ class Handler(BaseHTTPRequestHandler):
             with self.server.state.lock:
                 console = list(self.server.state.console)
                 applied = list(self.server.state.applied)
+                cred = dict(self.server.state.cred)
             return self.send(200, {"requests": len(log), "log": log, "console": console,
-                                   "applied": applied}, request_id=False)
+                                   "applied": applied, "cred": cred}, request_id=False)
         if url.path.startswith("/lognext/project/"):
             return self.console(url)
+        if url.path.startswith("/latest/meta-data/ram/security-credentials/"):
+            return self.imds(url.path[len("/latest/meta-data/ram/security-credentials/"):])
+        if url.path == "/credentials-uri":
+            with self.server.state.lock:
+                self.server.state.cred["uri"] += 1
+            return self.send(200, dict(self.issue(), Code="Success"), request_id=False)
         self.send(404, {"errorCode": "NotFound", "errorMessage": "no such path"})
+
+    def do_PUT(self):
+        url = urllib.parse.urlsplit(self.path)
+        self.read_body()
+        state = self.server.state
+        if url.path != "/latest/api/token" or not state.imds_v2:
+            return self.send(404, b"not found", "text/plain", request_id=False)
+        ttl = self.headers.get("X-aliyun-ecs-metadata-token-ttl-seconds", "")
+        if not ttl.isdigit():
+            return self.send(400, b"ttl required", "text/plain", request_id=False)
+        with state.lock:
+            state.cred["imds_token"] += 1
+        self.send(200, b"imds-token-" + secrets.token_hex(8).encode(), "text/plain",
+                  request_id=False)
 
     def do_POST(self):
         url = urllib.parse.urlsplit(self.path)
@@ -230,12 +263,16 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         if url.path.startswith("/_emulator/"):
             return self.control(url.path, body)
+        if url.path == "/" and self.headers.get("Content-Type", "").startswith(
+                "application/x-www-form-urlencoded"):
+            return self.sts(dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True)))
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
         with state.lock:
             entry = {"path": url.path, "query": query,
                      "peer_port": self.client_address[1],
                      "signature": headers.get("authorization", "")[:16],
+                     "key_id": key_id_of(headers.get("authorization", "")),
                      "user_agent": headers.get("user-agent", "")}
             if "content-type" in headers:
                 entry["content_type"] = headers["content-type"]
@@ -287,6 +324,75 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.access_tokens[token] = ticket
         return {"accessToken": token}
+
+    # ------------------------------------------- credential services
+    def issue(self):
+        """New temporary credentials, which the SLS API then accepts."""
+        state = self.server.state
+        key_id = "STS.Issued" + secrets.token_hex(6)
+        secret = secrets.token_hex(16)
+        token = "IssuedToken" + secrets.token_hex(12)
+        KEYS[key_id] = (secret, token)
+        iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.now() + state.sts_ttl))
+        return {"AccessKeyId": key_id, "AccessKeySecret": secret, "SecurityToken": token,
+                "Expiration": iso}
+
+    def sts(self, params):
+        """STS AssumeRole (signed, checked here) and AssumeRoleWithOIDC."""
+        state = self.server.state
+        action = params.get("Action")
+
+        def fail(status, code, message):
+            with state.lock:
+                state.cred["sts_errors"].append(code)
+            self.send(status, {"Code": code, "Message": message}, request_id=False)
+
+        if action == "AssumeRoleWithOIDC":
+            if not params.get("OIDCToken") or not params.get("RoleArn"):
+                return fail(400, "MissingParameter", "OIDCToken and RoleArn are required")
+            with state.lock:
+                state.cred["oidc"] += 1
+                state.cred["oidc_tokens"].append(params["OIDCToken"])
+            return self.send(200, {"RequestId": "X", "Credentials": self.issue()},
+                             request_id=False)
+        if action != "AssumeRole":
+            return fail(400, "InvalidAction", "unknown action")
+        key_id = params.get("AccessKeyId", "")
+        if key_id not in KEYS:
+            return fail(404, "InvalidAccessKeyId.NotFound", "unknown access key")
+        secret, token = KEYS[key_id]
+        if token is not None and params.get("SecurityToken") != token:
+            return fail(400, "InvalidSecurityToken", "wrong security token")
+        given = params.pop("Signature", "")
+        canonical = "&".join(f"{pct(k)}={pct(v)}" for k, v in sorted(params.items()))
+        to_sign = "POST&%2F&" + pct(canonical)
+        want = base64.b64encode(hmac.new((secret + "&").encode(), to_sign.encode(),
+                                         hashlib.sha1).digest()).decode()
+        if not hmac.compare_digest(want, given):
+            return fail(400, "SignatureDoesNotMatch", "the signature does not match")
+        for name in ("RoleArn", "RoleSessionName", "SignatureNonce", "Timestamp"):
+            if not params.get(name):
+                return fail(400, "MissingParameter", f"{name} is required")
+        with state.lock:
+            state.cred["sts"] += 1
+        self.send(200, {"RequestId": "X", "AssumedRoleUser": {"Arn": params["RoleArn"]},
+                        "Credentials": self.issue()}, request_id=False)
+
+    def imds(self, role):
+        state = self.server.state
+        token = self.headers.get("X-aliyun-ecs-metadata-token")
+        if state.imds_v2 and not (token or "").startswith("imds-token-"):
+            return self.send(401, b"token required", "text/plain", request_id=False)
+        if role == "":
+            with state.lock:
+                state.cred["imds_role"] += 1
+            return self.send(200, b"EcsRoleForSls", "text/plain", request_id=False)
+        if role != "EcsRoleForSls":
+            return self.send(404, b"no such role", "text/plain", request_id=False)
+        with state.lock:
+            state.cred["imds_creds"] += 1
+        self.send(200, dict(self.issue(), Code="Success", LastUpdated="x"),
+                  request_id=False)
 
     # ----------------------------------------------------------- console
     def console(self, url):
@@ -404,6 +510,8 @@ class Handler(BaseHTTPRequestHandler):
             elif path == "/_emulator/config":
                 state.clock_offset = float(data.get("clock_offset", state.clock_offset))
                 state.delay = float(data.get("delay", state.delay))
+                state.sts_ttl = float(data.get("sts_ttl", state.sts_ttl))
+                state.imds_v2 = bool(data.get("imds_v2", state.imds_v2))
             else:
                 return self.send(404, {"error": "no such control"}, request_id=False)
         self.send(200, {"ok": True}, request_id=False)

@@ -12,6 +12,7 @@ H.lua_tag = _VERSION == "Lua 5.1" and "5.1" or _VERSION:match("%d+%.%d+")
 H.lua_bin = os.getenv("SLS_LUA") or (H.lua_tag == "5.1" and "luajit" or "lua" .. H.lua_tag)
 package.cpath = H.root .. "/build/" .. (os.getenv("SLS_BUILD") or H.lua_tag) .. "/?.so;"
   .. package.cpath
+package.path = H.root .. "/lua/?.lua;" .. package.path
 
 H.KEY = { access_key_id = "LTAI5tEmulatorKeyId",
           access_key_secret = "EmulatorSecret0123456789abcdef" }

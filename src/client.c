@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "args.h"
 #include "endpoint.h"
@@ -23,6 +25,7 @@
 #define BACKOFF_CAP_MS    2000
 #define RETRY_AFTER_CAP_S 5
 #define DEFAULT_EXPIRY    86400
+#define REFRESH_MARGIN_S  900      /* temporary credentials renewed 15 min early */
 
 typedef struct sls_client {
 	sls_http     http;
@@ -46,7 +49,10 @@ typedef struct sls_client {
 	size_t       secret_len;
 	char        *security_token;
 	char        *user_agent;
-	const char  *cred_source;      /* "options", "environment" or NULL */
+	const char  *cred_source;      /* "options", "environment", "provider" or NULL */
+	int          provider;         /* registry ref of a credentials provider, or LUA_NOREF */
+	time_t       cred_expires;     /* 0: the credentials do not expire */
+	char         cred_error[640];  /* why the provider last failed, without secrets */
 } sls_client;
 
 enum { ACTION_TICKET, ACTION_REFRESH };
@@ -65,7 +71,7 @@ typedef struct sls_call {
  * being reset between attempts. */
 typedef struct sls_outcome {
 	char  code[96];
-	char  message[384];
+	char  message[640];
 	char  request_id[96];
 	long  status;
 	int   retryable;
@@ -210,7 +216,8 @@ static const char *const client_options[] = {
 	"endpoint", "region", "signature_version", "access_key_id",
 	"access_key_secret", "security_token", "connect_timeout", "timeout",
 	"max_attempts", "ssl_verify", "ca_file", "ca_path", "proxy",
-	"user_agent", "transport", NULL
+	"user_agent", "transport", "credentials", "role_arn", "role_session_name",
+	"sts_endpoint", NULL
 };
 static const char *const versions[] = { "v1", "v4", NULL };
 static const char *const transports[] = { "auto", "curl", "ngx", NULL };
@@ -251,18 +258,72 @@ static const char *env_nonempty(const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/* Calls require("sls.credentials")[name] with the table on top of the stack,
+ * leaving its result there instead. */
+static void call_credentials(lua_State *L, const char *name)
+{
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "sls.credentials");
+	lua_call(L, 1, 1);
+	lua_getfield(L, -1, name);
+	lua_remove(L, -2);
+	lua_insert(L, -2);
+	lua_call(L, 1, 1);
+}
+
+/* Pushes the client's credentials provider and returns 1, or returns 0 when
+ * the keys are fixed (options or environment, no role to assume). */
+static int push_provider(lua_State *L, int has_provider, const char *id,
+                         const char *secret, const char *token, const char *role_arn)
+{
+	if (has_provider) {
+		lua_getfield(L, 1, "credentials");
+	} else if (id != NULL) {
+		if (role_arn == NULL)
+			return 0;
+		lua_createtable(L, 0, 3);
+		lua_pushstring(L, id);
+		lua_setfield(L, -2, "access_key_id");
+		lua_pushstring(L, secret);
+		lua_setfield(L, -2, "access_key_secret");
+		if (token != NULL) {
+			lua_pushstring(L, token);
+			lua_setfield(L, -2, "security_token");
+		}
+		call_credentials(L, "static");
+	} else {
+		lua_createtable(L, 0, 1);
+		lua_getfield(L, 1, "sts_endpoint");
+		lua_setfield(L, -2, "sts_endpoint");
+		call_credentials(L, "chain");
+	}
+	if (role_arn != NULL) {
+		lua_createtable(L, 0, 4);
+		lua_insert(L, -2);
+		lua_setfield(L, -2, "source");
+		lua_getfield(L, 1, "role_arn");
+		lua_setfield(L, -2, "role_arn");
+		lua_getfield(L, 1, "role_session_name");
+		lua_setfield(L, -2, "role_session_name");
+		lua_getfield(L, 1, "sts_endpoint");
+		lua_setfield(L, -2, "sts_endpoint");
+		call_credentials(L, "assume_role");
+	}
+	return 1;
+}
+
 /* sls.new(opts): everything is checked before anything is acquired. */
 int sls_client_new(lua_State *L)
 {
 	static const char fn[] = "sls.new";
 	const char *endpoint, *region, *id, *secret, *token, *ca_file, *ca_path,
-	           *proxy, *ua, *why, *source = NULL;
+	           *proxy, *ua, *why, *role_arn, *sts, *source = NULL;
 	long long connect_timeout = 5000, timeout = 10000, attempts = 3;
 	size_t endpoint_len, secret_len = 0, id_len = 0, token_len = 0;
 	sls_endpoint ep;
 	sls_http_opts ho;
 	sls_client *c;
-	int version, ssl_verify, transport;
+	int version, ssl_verify, transport, has_provider, provider;
 	char d[96], derived[64];
 	luaL_Buffer b;
 
@@ -284,6 +345,27 @@ int sls_client_new(lua_State *L)
 	proxy = sls_args_str(L, 1, fn, "proxy", 4096, 0, SLS_SECRET, NULL);
 	ua = sls_args_str(L, 1, fn, "user_agent", 256, 0, SLS_ASCII, NULL);
 	transport = sls_args_enum(L, 1, fn, "transport", transports, TRANSPORT_AUTO);
+	role_arn = sls_args_str(L, 1, fn, "role_arn", 1024, 1, SLS_ASCII, NULL);
+	sls_args_str(L, 1, fn, "role_session_name", 64, 1, SLS_ASCII, NULL);
+	sts = sls_args_str(L, 1, fn, "sts_endpoint", 300, 1, SLS_ASCII, NULL);
+	if (sts != NULL && strncmp(sts, "https://", 8) != 0 && strncmp(sts, "http://", 7) != 0)
+		return sls_args_fail(L, "%s: option 'sts_endpoint' must be an http:// or "
+		                     "https:// URL (got \"%s\")", fn, sts);
+	lua_getfield(L, 1, "credentials");
+	has_provider = !lua_isnil(L, -1);
+	if (has_provider) {
+		int ok = lua_istable(L, -1) || lua_isuserdata(L, -1);
+		if (ok) {
+			lua_getfield(L, -1, "get");
+			ok = lua_isfunction(L, -1);
+			lua_pop(L, 1);
+		}
+		if (!ok)
+			return sls_args_fail(L, "%s: option 'credentials' must be a provider, a "
+			                     "table with a get method (got %s)", fn,
+			                     sls_args_describe(L, -1, d, sizeof d));
+	}
+	lua_pop(L, 1);
 
 	if (endpoint == NULL) {
 		endpoint = DEFAULT_ENDPOINT;
@@ -309,8 +391,13 @@ int sls_client_new(lua_State *L)
 	if (token != NULL && id == NULL)
 		return sls_args_fail(L, "%s: option 'security_token' needs 'access_key_id' "
 		                     "and 'access_key_secret'", fn);
+	if (has_provider && id != NULL)
+		return sls_args_fail(L, "%s: options 'credentials' and 'access_key_id' "
+		                     "exclude each other", fn);
 	if (id != NULL) {
 		source = "options";
+	} else if (has_provider) {
+		source = NULL;
 	} else {
 		/* The first link of the credential chain: the environment. */
 		id = env_nonempty("ALIBABA_CLOUD_ACCESS_KEY_ID");
@@ -338,6 +425,15 @@ int sls_client_new(lua_State *L)
 		return sls_args_fail(L, "%s: option 'proxy' works only with transport "
 		                     "\"curl\" (got transport \"ngx\")", fn);
 
+	/* Credentials that change over time come from a provider (sls.credentials,
+	 * in Lua): the given one, the default chain when there are no keys, and
+	 * STS AssumeRole around either when role_arn is set. */
+	provider = push_provider(L, has_provider, id, secret, token, role_arn);
+	if (provider)
+		provider = luaL_ref(L, LUA_REGISTRYINDEX);
+	else
+		provider = LUA_NOREF;
+
 	/* The userdata owns every resource from birth: zeroed, metatable set,
 	 * then acquired, so __gc frees whatever a later failure leaves. */
 	c = lua_newuserdata(L, sizeof *c);
@@ -345,6 +441,7 @@ int sls_client_new(lua_State *L)
 	luaL_getmetatable(L, SLS_CLIENT_MT);
 	lua_setmetatable(L, -2);
 	c->open = 1;
+	c->provider = provider;
 	c->endpoint = ep;
 	c->version = version;
 	c->max_attempts = (int)attempts;
@@ -367,8 +464,8 @@ int sls_client_new(lua_State *L)
 	luaL_pushresult(&b);
 	c->user_agent = dup_or_null(lua_tostring(L, -1), sls_rawlen(L, -1));
 	lua_pop(L, 1);
-	c->cred_source = source;
-	if (source != NULL) {
+	c->cred_source = provider != LUA_NOREF ? "provider" : source;
+	if (source != NULL && provider == LUA_NOREF) {
 		c->access_key_id = dup_or_null(id, id_len);
 		c->secret = dup_or_null(secret, secret_len);
 		c->secret_len = secret_len;
@@ -400,6 +497,9 @@ static int client_close(lua_State *L)
 	sls_http_close(&c->http);
 	sls_request_free(&c->req);
 	sls_sign_ctx_free(&c->sign);
+	if (c->open && c->provider != LUA_NOREF)
+		luaL_unref(L, LUA_REGISTRYINDEX, c->provider);
+	c->provider = LUA_NOREF;
 	free_secret(&c->secret);
 	free_secret(&c->security_token);
 	free(c->access_key_id);
@@ -494,12 +594,135 @@ static int build_request(sls_client *c, const sls_call *call, time_t now)
 	return sls_request_sign(&c->req, &s, &cr, now);
 }
 
-static void no_credentials(sls_outcome *o)
+static const char *table_string(lua_State *L, int idx, const char *key)
+{
+	const char *s = NULL;
+
+	if (lua_istable(L, idx)) {
+		lua_getfield(L, idx, key);
+		if (lua_type(L, -1) == LUA_TSTRING)
+			s = lua_tostring(L, -1);
+		lua_pop(L, 1);          /* still referenced by the table */
+	}
+	return s;
+}
+
+static void no_credentials(const sls_client *c, sls_outcome *o)
 {
 	memset(o, 0, sizeof *o);
+	o->retry_after = -1;
+	if (c->cred_error[0] != '\0') {
+		set_outcome(o, "NoCredentials", c->cred_error, 0);
+		return;
+	}
 	set_outcome(o, "NoCredentials",
 	            "no credentials: pass access_key_id and access_key_secret, or set "
 	            "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET", 0);
+}
+
+/* ------------------------------------------------------- credentials */
+
+static int creds_usable(const sls_client *c, time_t now)
+{
+	return c->access_key_id != NULL && (c->cred_expires == 0 || now < c->cred_expires);
+}
+
+static int creds_due(const sls_client *c, time_t now)
+{
+	return c->provider != LUA_NOREF &&
+	       (c->access_key_id == NULL ||
+	        (c->cred_expires != 0 && now >= c->cred_expires - REFRESH_MARGIN_S));
+}
+
+/* A string field of the table at idx that may go into a header, or NULL. */
+static const char *cred_field(lua_State *L, int idx, const char *key, size_t max)
+{
+	const char *s = table_string(L, idx, key);
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > max)
+		return NULL;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return NULL;
+	return s;
+}
+
+/* Takes what a provider answered: credentials at creds_idx, else the reason
+ * at err_idx. A failure keeps the credentials the client has (they stay in
+ * use until they expire) and remembers why, for NoCredentials. */
+static void apply_credentials(lua_State *L, sls_client *c, int creds_idx, int err_idx)
+{
+	const char *id = NULL, *secret = NULL, *token = NULL, *err;
+	char *nid, *nsecret, *ntoken = NULL;
+	lua_Number exp = 0;
+
+	creds_idx = sls_absindex(L, creds_idx);
+	if (lua_istable(L, creds_idx)) {
+		id = cred_field(L, creds_idx, "access_key_id", 256);
+		secret = cred_field(L, creds_idx, "access_key_secret", 256);
+		token = table_string(L, creds_idx, "security_token");
+		if (token != NULL && cred_field(L, creds_idx, "security_token", 16384) == NULL)
+			id = NULL;
+		lua_getfield(L, creds_idx, "expiration");
+		exp = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : 0;
+		lua_pop(L, 1);
+	}
+	if (id == NULL || secret == NULL) {
+		err = lua_type(L, err_idx) == LUA_TSTRING ? lua_tostring(L, err_idx)
+		      : lua_istable(L, creds_idx) ? "the credentials provider answered "
+		        "credentials without a usable access_key_id and access_key_secret"
+		      : "the credentials provider answered nothing";
+		snprintf(c->cred_error, sizeof c->cred_error, "%s", err);
+		return;
+	}
+	nid = dup_or_null(id, strlen(id));
+	nsecret = dup_or_null(secret, strlen(secret));
+	if (token != NULL)
+		ntoken = dup_or_null(token, strlen(token));
+	if (nid == NULL || nsecret == NULL || (token != NULL && ntoken == NULL)) {
+		free(nid);
+		free_secret(&nsecret);
+		free_secret(&ntoken);
+		snprintf(c->cred_error, sizeof c->cred_error, "out of memory");
+		return;
+	}
+	free(c->access_key_id);
+	free_secret(&c->secret);
+	free_secret(&c->security_token);
+	c->access_key_id = nid;
+	c->secret = nsecret;
+	c->secret_len = strlen(nsecret);
+	c->security_token = ntoken;
+	c->cred_expires = exp > 0 ? (time_t)exp : 0;
+	c->cred_error[0] = '\0';
+	sls_sign_ctx_forget(&c->sign);   /* keyed with the old secret */
+}
+
+/* Makes sure the client has credentials to sign with at `now`: asks the
+ * provider (blocking, through sls._fetch) when they are missing or within
+ * 15 minutes of expiring, if may_fetch. 1 when the client can sign. */
+static int ensure_credentials(lua_State *L, sls_client *c, time_t now, int may_fetch)
+{
+	int top = lua_gettop(L);
+
+	if (c->provider == LUA_NOREF)
+		return c->access_key_id != NULL;
+	if (!creds_due(c, now) || !may_fetch)
+		return creds_usable(c, now);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, c->provider);
+	lua_getfield(L, -1, "get");
+	lua_insert(L, -2);
+	lua_pushnumber(L, (lua_Number)now);
+	lua_pushcfunction(L, sls_fetch_lua);
+	if (lua_pcall(L, 3, 2, 0) != 0) {
+		snprintf(c->cred_error, sizeof c->cred_error, "the credentials provider "
+		         "raised: %s", lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+	} else {
+		apply_credentials(L, c, -2, -1);
+	}
+	lua_settop(L, top);
+	return creds_usable(c, now);
 }
 
 /* Pushes the response headers as a table with lower-case names. */
@@ -542,19 +765,6 @@ static void push_json(lua_State *L, const sls_span *body)
 		lua_pop(L, 1);
 		lua_pushnil(L);
 	}
-}
-
-static const char *table_string(lua_State *L, int idx, const char *key)
-{
-	const char *s = NULL;
-
-	if (lua_istable(L, idx)) {
-		lua_getfield(L, idx, key);
-		if (lua_type(L, -1) == LUA_TSTRING)
-			s = lua_tostring(L, -1);
-		lua_pop(L, 1);          /* still referenced by the table */
-	}
-	return s;
 }
 
 /* Reads an HTTP answer: head is the raw header block, body the raw body. On
@@ -689,11 +899,12 @@ static int run_call(lua_State *L, sls_client *c, const sls_call *call)
 	long wait;
 	time_t sent_at;
 
-	if (c->cred_source == NULL) {
-		no_credentials(&o);
-		return push_failure(L, &o, 0);
-	}
 	for (attempt = 1;; attempt++) {
+		lua_settop(L, top);
+		if (!ensure_credentials(L, c, time(NULL), 1)) {
+			no_credentials(c, &o);
+			return push_failure(L, &o, attempt - 1);
+		}
 		lua_settop(L, top);
 		sent_at = time(NULL);
 		if (!build_request(c, call, (time_t)(sent_at + c->skew))) {
@@ -745,9 +956,10 @@ static int client_refresh_token(lua_State *L)
 
 static const char *const actions[] = { "create_ticket", "refresh_token", NULL };
 
-/* client:_prepare(action, opts[, now]): the signed request, not sent, for the
- * specs and for the cosocket transport (sls/ngx.lua). `raw` is the request
- * head as libcurl would send it. */
+/* client:_prepare(action, opts[, now[, no_fetch]]): the signed request, not
+ * sent, for the specs and for the cosocket transport (sls/ngx.lua). `raw` is
+ * the request head as libcurl would send it. With no_fetch, credentials are
+ * not fetched here (the cosocket transport fetched them already). */
 static int client_prepare(lua_State *L)
 {
 	sls_client *c = check_client(L);
@@ -759,10 +971,12 @@ static int client_prepare(lua_State *L)
 	luaL_Buffer b;
 	size_t i;
 
+	int no_fetch = lua_toboolean(L, 5);
+
 	lua_settop(L, 3);
 	check_call(L, 3, action, &call);
-	if (c->cred_source == NULL) {
-		no_credentials(&o);
+	if (!ensure_credentials(L, c, now, !no_fetch)) {
+		no_credentials(c, &o);
 		return push_failure(L, &o, 0);
 	}
 	if (!build_request(c, &call, now + (time_t)c->skew))
@@ -849,6 +1063,33 @@ static int client_answer(lua_State *L)
 	return n + 1;
 }
 
+/* client:_credentials([now]): the provider and whether it must be asked now,
+ * for the cosocket transport, which then fetches without blocking and hands
+ * the answer to client:_set_credentials(creds, err). */
+static int client_credentials(lua_State *L)
+{
+	sls_client *c = check_client(L);
+	time_t now = (time_t)luaL_optnumber(L, 2, (lua_Number)time(NULL));
+
+	if (c->provider == LUA_NOREF) {
+		lua_pushnil(L);
+		lua_pushboolean(L, 0);
+		return 2;
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, c->provider);
+	lua_pushboolean(L, creds_due(c, now));
+	return 2;
+}
+
+static int client_set_credentials(lua_State *L)
+{
+	sls_client *c = check_client(L);
+
+	lua_settop(L, 3);
+	apply_credentials(L, c, 2, 3);
+	return 0;
+}
+
 /* client:_transport(): the transport settings sls/ngx.lua needs, and a
  * serial number that keeps each client's connections in a pool of its own,
  * as libcurl keeps them per handle. */
@@ -916,6 +1157,76 @@ int sls_default_create_ticket(lua_State *L)
 int sls_default_refresh_token(lua_State *L)
 {
 	return module_call(L, ACTION_REFRESH);
+}
+
+/* sls._fetch{ method, url, headers, body, timeout }: one blocking request
+ * for credential providers outside nginx's cosocket phases. Returns status
+ * and body, or nil and "Code: message". */
+int sls_fetch_lua(lua_State *L)
+{
+	static const char fn[] = "sls._fetch";
+	static const char *const methods[] = { "GET", "POST", "PUT", NULL };
+	sls_kv headers[SLS_MAX_HEADERS];
+	const char *url, *body;
+	char err[CURL_ERROR_SIZE];
+	sls_buf out = {0};
+	size_t nheaders = 0, body_len = 0;
+	long long timeout = 5000;
+	long status;
+	int method;
+	CURLcode rc;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	method = sls_args_enum(L, 1, fn, "method", methods, 0);
+	url = sls_args_str(L, 1, fn, "url", 4096, 1, 0, NULL);
+	body = sls_args_str(L, 1, fn, "body", 65536, 0, SLS_SECRET, &body_len);
+	sls_args_int(L, 1, fn, "timeout", 1, 600000, &timeout);
+	if (url == NULL)
+		return luaL_error(L, "%s: option 'url' is required", fn);
+	lua_getfield(L, 1, "headers");
+	if (lua_istable(L, -1)) {
+		lua_pushnil(L);
+		while (lua_next(L, -2) != 0) {
+			if (nheaders == SLS_MAX_HEADERS || lua_type(L, -2) != LUA_TSTRING ||
+			    lua_type(L, -1) != LUA_TSTRING)
+				return luaL_error(L, "%s: headers must map at most %d strings to "
+				                  "strings", fn, SLS_MAX_HEADERS);
+			headers[nheaders].key = lua_tostring(L, -2);
+			headers[nheaders++].value = lua_tostring(L, -1);
+			lua_pop(L, 1);
+		}
+	}
+	/* No Lua call until out is freed, so nothing can leak. */
+	rc = sls_http_fetch(methods[method], url, headers, nheaders, body, body_len,
+	                    (long)timeout, &status, &out, err);
+	if (rc != CURLE_OK) {
+		lua_pushnil(L);
+		lua_pushfstring(L, "%s: %s", sls_http_code_name(NULL, rc), err);
+		sls_buf_wipe(&out);
+		return 2;
+	}
+	lua_pushinteger(L, (lua_Integer)status);
+	lua_pushlstring(L, sls_buf_str(&out), out.len);
+	sls_buf_wipe(&out);
+	return 2;
+}
+
+/* sls._hmac_sha1(key, message): base64 of HMAC-SHA1, for STS's RPC
+ * signature (sls/credentials.lua). */
+int sls_hmac_sha1_lua(lua_State *L)
+{
+	size_t klen, mlen;
+	const char *key = luaL_checklstring(L, 1, &klen);
+	const char *msg = luaL_checklstring(L, 2, &mlen);
+	unsigned char mac[EVP_MAX_MD_SIZE], b64[64];
+	unsigned int len = 0;
+
+	if (HMAC(EVP_sha1(), key, (int)klen, (const unsigned char *)msg, mlen, mac, &len) == NULL)
+		return luaL_error(L, "sls._hmac_sha1: OpenSSL failed");
+	EVP_EncodeBlock(b64, mac, (int)len);
+	OPENSSL_cleanse(mac, sizeof mac);
+	lua_pushstring(L, (const char *)b64);
+	return 1;
 }
 
 /* Reads t[field], a table of string to string, into kv (at most max). The
@@ -994,6 +1305,8 @@ void sls_client_register(lua_State *L)
 		{ "_prepare",      client_prepare },
 		{ "_answer",       client_answer },
 		{ "_transport",    client_transport },
+		{ "_credentials",  client_credentials },
+		{ "_set_credentials", client_set_credentials },
 		{ NULL, NULL }
 	};
 	static const luaL_Reg meta[] = {

@@ -10,6 +10,8 @@
 
 #if LUA_VERSION_NUM < 502
 #define sls_rawlen(L, i) lua_objlen((L), (i))
+#define sls_absindex(L, i) \
+	((i) > 0 || (i) <= LUA_REGISTRYINDEX ? (i) : lua_gettop(L) + (i) + 1)
 
 /* luaL_setfuncs with nup == 0, the only form this module uses. */
 static inline void sls_setfuncs(lua_State *L, const luaL_Reg *l)
@@ -38,6 +40,7 @@ static inline void *sls_testudata(lua_State *L, int idx, const char *tname)
 #define SLS_HAS_INTEGER_SUBTYPE 0
 #else
 #define sls_rawlen(L, i) lua_rawlen((L), (i))
+#define sls_absindex(L, i) lua_absindex((L), (i))
 #define sls_setfuncs(L, l) luaL_setfuncs((L), (l), 0)
 #define sls_testudata(L, i, n) luaL_testudata((L), (i), (n))
 #define SLS_HAS_INTEGER_SUBTYPE (LUA_VERSION_NUM >= 503)

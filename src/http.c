@@ -1,6 +1,7 @@
 #include "http.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -164,6 +165,70 @@ void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
 	free_wiped(list);
 }
 
+CURLcode sls_http_fetch(const char *method, const char *url, const sls_kv *headers,
+                        size_t nheaders, const char *body, size_t body_len,
+                        long timeout_ms, long *status, sls_buf *out, char *err)
+{
+	sls_http h;
+	struct curl_slist *list = NULL, *next;
+	sls_http_opts o;
+	const char *why;
+	CURLcode rc = CURLE_OUT_OF_MEMORY;
+	size_t i;
+
+	memset(&h, 0, sizeof h);
+	memset(&o, 0, sizeof o);
+	o.connect_timeout_ms = timeout_ms;
+	o.timeout_ms = timeout_ms;
+	o.ssl_verify = 1;
+	*status = 0;
+	err[0] = '\0';
+	why = sls_http_open(&h, &o);
+	if (why != NULL) {
+		snprintf(err, CURL_ERROR_SIZE, "%s", why);
+		sls_http_close(&h);
+		return CURLE_FAILED_INIT;
+	}
+	for (i = 0; i < nheaders + 2; i++) {
+		sls_buf_reset(&h.line);
+		if (i < nheaders) {
+			sls_buf_adds(&h.line, headers[i].key);
+			sls_buf_adds(&h.line, ": ");
+			sls_buf_adds(&h.line, headers[i].value);
+		} else {
+			sls_buf_adds(&h.line, i == nheaders ? "Expect:" : "Accept: application/json");
+		}
+		next = h.line.oom ? NULL : curl_slist_append(list, h.line.data);
+		if (next == NULL)
+			goto done;
+		list = next;
+	}
+	if (curl_easy_setopt(h.curl, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(h.curl, CURLOPT_HTTPHEADER, list) != CURLE_OK)
+		goto done;
+	if (strcmp(method, "GET") == 0) {
+		curl_easy_setopt(h.curl, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(h.curl, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(h.curl, CURLOPT_POSTFIELDSIZE, (long)body_len);
+		if (strcmp(method, "POST") != 0)
+			curl_easy_setopt(h.curl, CURLOPT_CUSTOMREQUEST, method);
+	}
+	rc = curl_easy_perform(h.curl);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(h.curl, CURLINFO_RESPONSE_CODE, status);
+		sls_buf_add(out, sls_buf_str(&h.body), h.body.len);
+	} else {
+		snprintf(err, CURL_ERROR_SIZE, "%s", h.error[0] ? h.error : curl_easy_strerror(rc));
+	}
+done:
+	curl_easy_setopt(h.curl, CURLOPT_HTTPHEADER, NULL);
+	free_wiped(list);
+	sls_buf_wipe(&h.body);        /* answers carry secrets */
+	sls_http_close(&h);
+	return rc;
+}
+
 const char *sls_http_code_name(const sls_http *h, CURLcode code)
 {
 	switch (code) {
@@ -194,7 +259,7 @@ const char *sls_http_code_name(const sls_http *h, CURLcode code)
 	case CURLE_FILESIZE_EXCEEDED:
 		return "ResponseTooLarge";
 	case CURLE_WRITE_ERROR:
-		return h->too_large ? "ResponseTooLarge" : "BadResponse";
+		return h != NULL && h->too_large ? "ResponseTooLarge" : "BadResponse";
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_WEIRD_SERVER_REPLY:

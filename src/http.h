@@ -46,6 +46,13 @@ void sls_http_close(sls_http *h);
 void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
                    size_t nheaders, sls_http_result *res);
 /* The module's stable error code for a transport failure. */
+/* One request on a handle of its own, for credential providers (IMDS, STS,
+ * a credentials URI): method, url, headers, body; at most SLS_BODY_MAX of
+ * answer into out. Blocking, bounded by timeout_ms. Returns CURLE_OK and the
+ * status, or the failure with its text in err (CURL_ERROR_SIZE bytes). */
+CURLcode sls_http_fetch(const char *method, const char *url, const sls_kv *headers,
+                        size_t nheaders, const char *body, size_t body_len,
+                        long timeout_ms, long *status, sls_buf *out, char *err);
 const char *sls_http_code_name(const sls_http *h, CURLcode code);
 
 #endif

@@ -18,6 +18,8 @@ int luaopen_sls(lua_State *L)
 		{ "embed_url",     sls_embed_url },
 		{ "_sign",         sls_sign_lua },
 		{ "_default",      sls_default_client },
+		{ "_fetch",        sls_fetch_lua },
+		{ "_hmac_sha1",    sls_hmac_sha1_lua },
 		{ NULL, NULL }
 	};
 

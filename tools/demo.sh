@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh
 make -s LUA_VERSION=5.4
-export LUA_CPATH="$PWD/build/5.4/?.so;;"
+export LUA_CPATH="$PWD/build/5.4/?.so;;" LUA_PATH="$PWD/lua/?.lua;;"
 
 project=${SLS_PROJECT:-demo}
 dashboard=${SLS_DASHBOARD:-overview}

@@ -9,6 +9,10 @@ root=$PWD
 
 tools/deps.sh
 
+# Specs that expect "no credentials" must not wait for an instance metadata
+# service this machine lacks; spec/13 turns it on against its own server.
+export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true
+
 passed=0 failed=0
 summary() {  # busted's last line: "N successes / N failures / N errors / N pending"
   local line; line=$(grep -E '^[0-9]+ successes? / [0-9]+ failures?' "$1" | tail -1 || true)

@@ -206,11 +206,42 @@ local function exchange(req, cfg, fresh)
   return status, concat(head, "\r\n") .. "\r\n", body
 end
 
+-- The fetch function credential providers get inside nginx (see
+-- sls/credentials.lua): { method, url, headers, body, timeout } -> status,
+-- body | nil, err, over a cosocket.
+local function fetch_over_cosockets(req)
+  local scheme, host, port, path = req.url:match("^(https?)://([^/:]+):?(%d*)(.*)$")
+  if not scheme then return nil, "BadURL: " .. req.url end
+  local https = scheme == "https"
+  port = tonumber(port) or (https and 443 or 80)
+  local body = req.body or ""
+  local head = { (req.method or "GET") .. " " .. (path ~= "" and path or "/") .. " HTTP/1.1",
+                 "Host: " .. host .. ((port == 80 or port == 443) and "" or (":" .. port)),
+                 "Accept: application/json", "Content-Length: " .. #body }
+  for k, v in pairs(req.headers or {}) do head[#head + 1] = k .. ": " .. v end
+  local timeout = req.timeout or 5000
+  local status, _, answer = exchange({ host = host, port = port, https = https,
+    raw = concat(head, "\r\n") .. "\r\n\r\n" .. body },
+    { connect_timeout = timeout, timeout = timeout, ssl_verify = true, id = "credentials" })
+  if not status then return nil, _ .. ": " .. answer end
+  return status, answer
+end
+
+-- Asks the client's credentials provider, when it is due, without blocking.
+local function refresh_credentials(client)
+  local provider, due = client:_credentials()
+  if not due then return end
+  local ok, creds, err = pcall(provider.get, provider, ngx.time(), fetch_over_cosockets)
+  if not ok then creds, err = nil, "the credentials provider raised: " .. tostring(creds) end
+  client:_set_credentials(creds, err)
+end
+
 -- The retry loop of the C transport, with ngx.sleep between attempts.
 local function call_over_cosockets(client, action, opts, cfg)
   local state = { action = action, opts = opts, attempt = 0, skew_fixed = false }
   while true do
-    local req, err, detail = client:_prepare(action, opts)
+    refresh_credentials(client)
+    local req, err, detail = client:_prepare(action, opts, nil, true)
     if not req then return nil, err, detail end     -- no credentials
     state.attempt = state.attempt + 1
     state.sent_at = req.sent_at
