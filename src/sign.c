@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <pthread.h>
-
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -168,37 +166,32 @@ static size_t sorted(const sls_kv *kv, size_t n, const sls_kv **out, size_t max)
 
 /* ------------------------------------------------- OpenSSL contexts */
 
-/* Fetched once per process and never freed: OpenSSL 3's one-shot HMAC()
+/* Fetched once per client, not per signature: OpenSSL 3's one-shot HMAC()
  * and SHA256() look the algorithm up on every call, which was most of the
- * cost of a signature (bench/sign.c). */
-static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
-static EVP_MAC *hmac_alg;
-static EVP_MD *sha256_alg;
-
-static void fetch_algorithms(void)
-{
-	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	sha256_alg = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
+ * cost of a signature (bench/sign.c). Per client rather than per process, so
+ * nothing outlives the module when Lua unloads it. */
 int sls_sign_ctx_init(sls_sign_ctx *ctx)
 {
 	OSSL_PARAM params[2];
 	static char digest[] = "SHA256";
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	int ok;
 
-	pthread_once(&fetch_once, fetch_algorithms);
-	if (hmac_alg == NULL || sha256_alg == NULL)
-		return 0;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
+	ctx->sha256_alg = EVP_MD_fetch(NULL, "SHA256", NULL);
 	ctx->sha256 = EVP_MD_CTX_new();
-	ctx->v1 = EVP_MAC_CTX_new(hmac_alg);
-	ctx->v4 = EVP_MAC_CTX_new(hmac_alg);
+	ctx->v1 = hmac ? EVP_MAC_CTX_new(hmac) : NULL;   /* each holds a reference */
+	ctx->v4 = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	EVP_MAC_free(hmac);
 	ctx->v1_keyed = ctx->v4_keyed = 0;
 	/* The digest is set once here; later inits change only the key. */
-	return ctx->sha256 != NULL && ctx->v1 != NULL && ctx->v4 != NULL &&
-	       EVP_MAC_CTX_set_params(ctx->v1, params) &&
-	       EVP_MAC_CTX_set_params(ctx->v4, params);
+	ok = ctx->sha256_alg != NULL && ctx->sha256 != NULL && ctx->v1 != NULL &&
+	     ctx->v4 != NULL && EVP_MAC_CTX_set_params(ctx->v1, params) &&
+	     EVP_MAC_CTX_set_params(ctx->v4, params);
+	if (!ok)
+		sls_sign_ctx_free(ctx);
+	return ok;
 }
 
 void sls_sign_ctx_forget(sls_sign_ctx *ctx)
@@ -211,9 +204,11 @@ void sls_sign_ctx_free(sls_sign_ctx *ctx)
 {
 	/* OpenSSL wipes the keys it holds when a MAC context is freed. */
 	EVP_MD_CTX_free(ctx->sha256);
+	EVP_MD_free(ctx->sha256_alg);
 	EVP_MAC_CTX_free(ctx->v1);
 	EVP_MAC_CTX_free(ctx->v4);
 	ctx->sha256 = NULL;
+	ctx->sha256_alg = NULL;
 	ctx->v1 = ctx->v4 = NULL;
 	sls_sign_ctx_forget(ctx);
 }
@@ -384,7 +379,7 @@ int sls_sign_v4(const sls_sign_input *in, sls_buf *out, sls_buf *scratch,
 	sls_buf_addc(scratch, '\n');
 	sls_buf_adds(scratch, in->content_sha256 ? in->content_sha256 : SLS_EMPTY_SHA256);
 	if (scratch->oom ||
-	    !EVP_DigestInit_ex(ctx->sha256, sha256_alg, NULL) ||
+	    !EVP_DigestInit_ex(ctx->sha256, ctx->sha256_alg, NULL) ||
 	    !EVP_DigestUpdate(ctx->sha256, scratch->data, scratch->len) ||
 	    !EVP_DigestFinal_ex(ctx->sha256, digest, NULL))
 		return 0;

@@ -41,6 +41,7 @@ typedef struct sls_sign_input {
  * and no key setup, and the v4 signing key, which depends only on the
  * secret, the day and the region. Zero it, then sls_sign_ctx_init. */
 typedef struct sls_sign_ctx {
+	EVP_MD      *sha256_alg;
 	EVP_MD_CTX  *sha256;
 	EVP_MAC_CTX *v1;              /* HMAC-SHA256 keyed with the secret */
 	EVP_MAC_CTX *v4;              /* HMAC-SHA256 keyed with the signing key */
