@@ -30,6 +30,13 @@ void sls_buf_wipe(sls_buf *b)
 	sls_buf_free(b);
 }
 
+void sls_buf_clear(sls_buf *b)
+{
+	if (b->data != NULL)
+		OPENSSL_cleanse(b->data, b->len);
+	sls_buf_reset(b);
+}
+
 int sls_buf_reserve(sls_buf *b, size_t extra)
 {
 	size_t need, cap;

@@ -18,6 +18,8 @@ void sls_buf_reset(sls_buf *b);
 void sls_buf_free(sls_buf *b);
 /* Frees after overwriting the bytes: for buffers that held a secret. */
 void sls_buf_wipe(sls_buf *b);
+/* Overwrites the bytes and empties the buffer, keeping its memory. */
+void sls_buf_clear(sls_buf *b);
 int  sls_buf_reserve(sls_buf *b, size_t extra);
 void sls_buf_add(sls_buf *b, const void *p, size_t n);
 void sls_buf_adds(sls_buf *b, const char *s);

@@ -98,26 +98,49 @@ void sls_http_close(sls_http *h)
 	}
 	sls_buf_free(&h->body);
 	sls_buf_free(&h->head);
-	sls_buf_wipe(&h->line);      /* held the security token */
+	sls_buf_wipe(&h->lines);     /* held the security token */
 	sls_buf_free(&h->url);
 }
 
-/* The header list holds the security token: curl_slist_free_all does not
- * wipe, so overwrite each line first. */
-static void free_wiped(struct curl_slist *list)
+/* Builds h->nodes from headers plus the fixed lines in extra ("Name:" with
+ * no value removes a header libcurl would add). NULL when out of memory or
+ * when there are more headers than nodes. */
+static struct curl_slist *header_list(sls_http *h, const sls_kv *headers, size_t n,
+                                      const char *const extra[], size_t nextra)
 {
-	struct curl_slist *next;
+	size_t start[SLS_MAX_HEADERS + 2], i;
 
-	for (next = list; next != NULL; next = next->next)
-		OPENSSL_cleanse(next->data, strlen(next->data));
-	curl_slist_free_all(list);
+	if (n + nextra > SLS_MAX_HEADERS + 2)
+		return NULL;
+	sls_buf_clear(&h->lines);
+	for (i = 0; i < n + nextra; i++) {
+		start[i] = h->lines.len;
+		if (i < n) {
+			sls_buf_adds(&h->lines, headers[i].key);
+			sls_buf_adds(&h->lines, ": ");
+			sls_buf_adds(&h->lines, headers[i].value);
+		} else {
+			sls_buf_adds(&h->lines, extra[i - n]);
+		}
+		sls_buf_addc(&h->lines, '\0');
+	}
+	if (h->lines.oom)
+		return NULL;
+	/* Pointers only now: the buffer may have moved while it grew. */
+	for (i = 0; i < n + nextra; i++) {
+		h->nodes[i].data = h->lines.data + start[i];
+		h->nodes[i].next = i + 1 < n + nextra ? &h->nodes[i + 1] : NULL;
+	}
+	return n + nextra > 0 ? h->nodes : NULL;
 }
 
 void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
                    size_t nheaders, sls_http_result *res)
 {
-	struct curl_slist *list = NULL, *next;
-	size_t i;
+	/* An empty value after the colon removes a header libcurl would add:
+	 * a Content-Type the signature does not cover, and Expect. */
+	static const char *const removed[] = { "Content-Type:", "Expect:" };
+	struct curl_slist *list;
 
 	sls_buf_reset(&h->body);
 	sls_buf_reset(&h->head);
@@ -126,34 +149,15 @@ void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
 	res->status = 0;
 	res->error = h->error;
 
-	/* An empty value after the colon removes a header libcurl would add:
-	 * a Content-Type the signature does not cover, and Expect. */
-	for (i = 0; i < nheaders + 2; i++) {
-		sls_buf_reset(&h->line);
-		if (i < nheaders) {
-			sls_buf_adds(&h->line, headers[i].key);
-			sls_buf_adds(&h->line, ": ");
-			sls_buf_adds(&h->line, headers[i].value);
-		} else {
-			sls_buf_adds(&h->line, i == nheaders ? "Content-Type:" : "Expect:");
-		}
-		next = h->line.oom ? NULL : curl_slist_append(list, h->line.data);
-		if (next == NULL) {
-			free_wiped(list);
-			res->code = CURLE_OUT_OF_MEMORY;
-			return;
-		}
-		list = next;
-	}
-	sls_buf_reset(&h->line);
+	list = header_list(h, headers, nheaders, removed, 2);
 	/* libcurl parses a URL when it is set: most calls repeat the last one. */
-	if (h->url.len == 0 || strcmp(h->url.data, url) != 0) {
+	if (list != NULL && (h->url.len == 0 || strcmp(h->url.data, url) != 0)) {
 		sls_buf_reset(&h->url);
 		sls_buf_adds(&h->url, url);
 		if (h->url.oom || curl_easy_setopt(h->curl, CURLOPT_URL, url) != CURLE_OK)
 			sls_buf_reset(&h->url);  /* h->url.len == 0: fails below */
 	}
-	if (h->url.len == 0 ||
+	if (list == NULL || h->url.len == 0 ||
 	    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, list) != CURLE_OK) {
 		res->code = CURLE_OUT_OF_MEMORY;
 	} else {
@@ -162,19 +166,19 @@ void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
 			curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &res->status);
 	}
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-	free_wiped(list);
+	sls_buf_clear(&h->lines);
 }
 
 CURLcode sls_http_fetch(const char *method, const char *url, const sls_kv *headers,
                         size_t nheaders, const char *body, size_t body_len,
                         long timeout_ms, long *status, sls_buf *out, char *err)
 {
+	static const char *const fixed[] = { "Expect:", "Accept: application/json" };
 	sls_http h;
-	struct curl_slist *list = NULL, *next;
+	struct curl_slist *list;
 	sls_http_opts o;
 	const char *why;
 	CURLcode rc = CURLE_OUT_OF_MEMORY;
-	size_t i;
 
 	memset(&h, 0, sizeof h);
 	memset(&o, 0, sizeof o);
@@ -189,23 +193,12 @@ CURLcode sls_http_fetch(const char *method, const char *url, const sls_kv *heade
 		sls_http_close(&h);
 		return CURLE_FAILED_INIT;
 	}
-	for (i = 0; i < nheaders + 2; i++) {
-		sls_buf_reset(&h.line);
-		if (i < nheaders) {
-			sls_buf_adds(&h.line, headers[i].key);
-			sls_buf_adds(&h.line, ": ");
-			sls_buf_adds(&h.line, headers[i].value);
-		} else {
-			sls_buf_adds(&h.line, i == nheaders ? "Expect:" : "Accept: application/json");
-		}
-		next = h.line.oom ? NULL : curl_slist_append(list, h.line.data);
-		if (next == NULL)
-			goto done;
-		list = next;
-	}
-	if (curl_easy_setopt(h.curl, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(h.curl, CURLOPT_HTTPHEADER, list) != CURLE_OK)
+	list = header_list(&h, headers, nheaders, fixed, 2);
+	if (list == NULL || curl_easy_setopt(h.curl, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(h.curl, CURLOPT_HTTPHEADER, list) != CURLE_OK) {
+		snprintf(err, CURL_ERROR_SIZE, "could not set up the request");
 		goto done;
+	}
 	if (strcmp(method, "GET") == 0) {
 		curl_easy_setopt(h.curl, CURLOPT_HTTPGET, 1L);
 	} else {
@@ -223,7 +216,6 @@ CURLcode sls_http_fetch(const char *method, const char *url, const sls_kv *heade
 	}
 done:
 	curl_easy_setopt(h.curl, CURLOPT_HTTPHEADER, NULL);
-	free_wiped(list);
 	sls_buf_wipe(&h.body);        /* answers carry secrets */
 	sls_http_close(&h);
 	return rc;

@@ -24,7 +24,11 @@ typedef struct sls_http {
 	CURL   *curl;
 	sls_buf body;
 	sls_buf head;          /* the last response's header lines, raw */
-	sls_buf line;          /* scratch for one request header line */
+	sls_buf lines;         /* the request's header lines, NUL-separated */
+	/* libcurl walks a caller's list without copying it (CURLOPT_HTTPHEADER),
+	 * so the nodes live here and point into `lines`: no allocation per
+	 * header, and one buffer to wipe of the security token. */
+	struct curl_slist nodes[SLS_MAX_HEADERS + 2];
 	sls_buf url;           /* the URL the handle has: set again only on change */
 	int     too_large;
 	char    error[CURL_ERROR_SIZE];
