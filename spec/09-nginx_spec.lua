@@ -97,6 +97,22 @@ describe("nginx #nginx", function()
     assert.equal(1, cred.sts)
   end)
 
+  it("fetches credentials once for many light threads that need them at once", function()
+    local n = run(([[
+      local c = sls.new{ endpoint = %q, max_attempts = 1,
+        credentials = require("sls.credentials").uri{ url = %q } }
+      local threads = {}
+      for i = 1, 10 do threads[i] = ngx.thread.spawn(function() return c:create_ticket() end) end
+      local n = 0
+      for i = 1, 10 do
+        local _, r = ngx.thread.wait(threads[i])
+        if r then n = n + 1 end
+      end
+      return n]]):format(emu.url, emu.url .. "/credentials-uri"))
+    assert.equal(10, n)
+    assert.equal(1, emu:stats().cred.uri)
+  end)
+
   it("mints in init_worker_by_lua through libcurl", function()
     local r = run("return init_worker_result")
     assert.same({ ok = true }, r)

@@ -227,13 +227,27 @@ local function fetch_over_cosockets(req)
   return status, answer
 end
 
+-- One fetch at a time per client: the light threads that find the keys due
+-- while another is fetching them wait for its answer instead of asking too.
+local has_semaphore, semaphore = pcall(require, "ngx.semaphore")
+local fetching = setmetatable({}, { __mode = "k" })   -- client -> semaphore
+
 -- Asks the client's credentials provider, when it is due, without blocking.
 local function refresh_credentials(client)
   local provider, due = client:_credentials()
   if not due then return end
+  local sema = fetching[client]
+  if sema then
+    sema:wait(30)                     -- then use whatever it brought
+    return
+  end
+  sema = has_semaphore and semaphore.new() or nil
+  fetching[client] = sema
   local ok, creds, err = pcall(provider.get, provider, ngx.time(), fetch_over_cosockets)
   if not ok then creds, err = nil, "the credentials provider raised: " .. tostring(creds) end
   client:_set_credentials(creds, err)
+  fetching[client] = nil
+  if sema and sema:count() < 0 then sema:post(-sema:count()) end
 end
 
 -- The retry loop of the C transport, with ngx.sleep between attempts.
