@@ -53,7 +53,9 @@ for v in 5.4:lua5.4 5.1:luajit; do
   got=$(LUA_CPATH="$tree/${v%%:*}/lib/lua/${v%%:*}/?.so;;" "${v##*:}" -e 'io.write(require("sls")._VERSION)')
   [ "$got" = "lua-sls 0.1.0" ] || { echo "!! the rock for ${v%%:*} does not load: $got"; exit 1; }
   [ -x "$tree/${v%%:*}/bin/sls-ticket" ] || { echo "!! sls-ticket not installed for ${v%%:*}"; exit 1; }
-  [ -f "$tree/${v%%:*}/share/lua/${v%%:*}/sls/ngx.lua" ] || { echo "!! sls/ngx.lua not installed for ${v%%:*}"; exit 1; }
+  for m in ngx credentials; do
+    [ -f "$tree/${v%%:*}/share/lua/${v%%:*}/sls/$m.lua" ] || { echo "!! sls/$m.lua not installed for ${v%%:*}"; exit 1; }
+  done
 done
 echo "installed and loaded for Lua 5.4 and LuaJIT"
 
