@@ -144,6 +144,20 @@ H.FAULTS = {
   { "a stall mid-body", { kind = "stall_body", seconds = 3 }, "Timeout", 0, true },
 }
 
+-- Asserts what every fault case promises: its code, status and retry flag,
+-- one attempt, err starting with the code, a bounded time, no secret.
+function H.assert_fault(case, secs, err, detail)
+  local assert = require "luassert"     -- busted's, not the global of this module
+  local code, status, retryable = case[3], case[4], case[5]
+  assert.equal(code, detail.code)
+  assert.equal(status, detail.status)
+  assert.equal(retryable, detail.retryable)
+  assert.equal(1, detail.attempts)
+  assert.equal(code, err:match("^(%w+):"))
+  assert.is_true(secs < 2.5, "took " .. secs .. " s")
+  H.assert_no_secret(err, detail)
+end
+
 -- A port that was free a moment ago on loopback.
 function H.free_port()
   local s = assert(socket.bind("127.0.0.1", 0))

@@ -49,7 +49,6 @@ typedef struct sls_client {
 	size_t       secret_len;
 	char        *security_token;
 	char        *user_agent;
-	const char  *cred_source;      /* "options", "environment", "provider" or NULL */
 	int          provider;         /* registry ref of a credentials provider, or LUA_NOREF */
 	time_t       cred_expires;     /* 0: the credentials do not expire */
 	char         cred_error[640];  /* why the provider last failed, without secrets */
@@ -317,13 +316,13 @@ int sls_client_new(lua_State *L)
 {
 	static const char fn[] = "sls.new";
 	const char *endpoint, *region, *id, *secret, *token, *ca_file, *ca_path,
-	           *proxy, *ua, *why, *role_arn, *sts, *source = NULL;
+	           *proxy, *ua, *why, *role_arn, *sts;
 	long long connect_timeout = 5000, timeout = 10000, attempts = 3;
 	size_t endpoint_len, secret_len = 0, id_len = 0, token_len = 0;
 	sls_endpoint ep;
 	sls_http_opts ho;
 	sls_client *c;
-	int version, ssl_verify, transport, has_provider, provider;
+	int version, ssl_verify, transport, has_provider, provider_idx;
 	char d[96], derived[64];
 	luaL_Buffer b;
 
@@ -394,17 +393,12 @@ int sls_client_new(lua_State *L)
 	if (has_provider && id != NULL)
 		return sls_args_fail(L, "%s: options 'credentials' and 'access_key_id' "
 		                     "exclude each other", fn);
-	if (id != NULL) {
-		source = "options";
-	} else if (has_provider) {
-		source = NULL;
-	} else {
+	if (id == NULL && !has_provider) {
 		/* The first link of the credential chain: the environment. */
 		id = env_nonempty("ALIBABA_CLOUD_ACCESS_KEY_ID");
 		secret = env_nonempty("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
 		token = env_nonempty("ALIBABA_CLOUD_SECURITY_TOKEN");
 		if (id != NULL && secret != NULL && strlen(id) <= 256 && strlen(secret) <= 256) {
-			source = "environment";
 			id_len = strlen(id);
 			secret_len = strlen(secret);
 			token_len = token ? strlen(token) : 0;
@@ -428,20 +422,21 @@ int sls_client_new(lua_State *L)
 	/* Credentials that change over time come from a provider (sls.credentials,
 	 * in Lua): the given one, the default chain when there are no keys, and
 	 * STS AssumeRole around either when role_arn is set. */
-	provider = push_provider(L, has_provider, id, secret, token, role_arn);
-	if (provider)
-		provider = luaL_ref(L, LUA_REGISTRYINDEX);
-	else
-		provider = LUA_NOREF;
+	provider_idx = push_provider(L, has_provider, id, secret, token, role_arn)
+	               ? lua_gettop(L) : 0;
 
 	/* The userdata owns every resource from birth: zeroed, metatable set,
 	 * then acquired, so __gc frees whatever a later failure leaves. */
 	c = lua_newuserdata(L, sizeof *c);
 	memset(c, 0, sizeof *c);
+	c->provider = LUA_NOREF;
 	luaL_getmetatable(L, SLS_CLIENT_MT);
 	lua_setmetatable(L, -2);
 	c->open = 1;
-	c->provider = provider;
+	if (provider_idx) {
+		lua_pushvalue(L, provider_idx);
+		c->provider = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
 	c->endpoint = ep;
 	c->version = version;
 	c->max_attempts = (int)attempts;
@@ -464,8 +459,7 @@ int sls_client_new(lua_State *L)
 	luaL_pushresult(&b);
 	c->user_agent = dup_or_null(lua_tostring(L, -1), sls_rawlen(L, -1));
 	lua_pop(L, 1);
-	c->cred_source = provider != LUA_NOREF ? "provider" : source;
-	if (source != NULL && provider == LUA_NOREF) {
+	if (id != NULL && c->provider == LUA_NOREF) {      /* fixed keys */
 		c->access_key_id = dup_or_null(id, id_len);
 		c->secret = dup_or_null(secret, secret_len);
 		c->secret_len = secret_len;

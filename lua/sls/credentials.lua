@@ -136,8 +136,13 @@ function M._rpc_signature(secret, method, params)
   return require("sls")._hmac_sha1(secret .. "&", method .. "&%2F&" .. pct(form(params)))
 end
 
-local function parse_sts(t, where)
-  if type(t) ~= "table" or type(t.Credentials) ~= "table" then
+-- One STS action: a form POST to the endpoint, Credentials out of the answer.
+local function sts_call(o, getenv, fetch, params, where)
+  local t, err = fetch_json(fetch, { method = "POST", url = sts_url(o, getenv) .. "/",
+    headers = { ["content-type"] = "application/x-www-form-urlencoded" },
+    body = form(params) }, where)
+  if not t then return nil, err end
+  if type(t.Credentials) ~= "table" then
     return nil, where .. ": the answer has no Credentials"
   end
   return from_fields(t.Credentials, where)
@@ -167,12 +172,7 @@ function M.assume_role(o)
       SecurityToken = base.security_token,
     }
     params.Signature = M._rpc_signature(base.access_key_secret, "POST", params)
-    local t
-    t, err = fetch_json(fetch, { method = "POST", url = sts_url(o, getenv) .. "/",
-      headers = { ["content-type"] = "application/x-www-form-urlencoded" },
-      body = form(params) }, where)
-    if not t then return nil, err end
-    return parse_sts(t, where)
+    return sts_call(o, getenv, fetch, params, where)
   end }
 end
 
@@ -193,19 +193,14 @@ function M.oidc(o)
     if not f then return nil, "cannot read the OIDC token file " .. file end
     local token = f:read("*a")
     f:close()
-    local where = "STS AssumeRoleWithOIDC " .. role
-    local t, err = fetch_json(fetch, { method = "POST", url = sts_url(o, getenv) .. "/",
-      headers = { ["content-type"] = "application/x-www-form-urlencoded" },
-      body = form {
-        Action = "AssumeRoleWithOIDC", Format = "JSON", Version = "2015-04-01",
-        Timestamp = iso8601(now), RoleArn = role, OIDCProviderArn = provider,
-        OIDCToken = (token:gsub("%s+$", "")),
-        RoleSessionName = o.role_session_name or nonempty(getenv("ALIBABA_CLOUD_ROLE_SESSION_NAME"))
-          or "lua-sls",
-        DurationSeconds = tostring(o.duration or DURATION_S),
-      } }, where)
-    if not t then return nil, err end
-    return parse_sts(t, where)
+    return sts_call(o, getenv, fetch, {
+      Action = "AssumeRoleWithOIDC", Format = "JSON", Version = "2015-04-01",
+      Timestamp = iso8601(now), RoleArn = role, OIDCProviderArn = provider,
+      OIDCToken = (token:gsub("%s+$", "")),
+      RoleSessionName = o.role_session_name or nonempty(getenv("ALIBABA_CLOUD_ROLE_SESSION_NAME"))
+        or "lua-sls",
+      DurationSeconds = tostring(o.duration or DURATION_S),
+    }, "STS AssumeRoleWithOIDC " .. role)
   end }
 end
 

@@ -73,6 +73,7 @@ local function exchange(req, cfg, fresh)
   -- and the client: each keeps its own connections, as with libcurl.
   local pool = where .. (req.https and (cfg.ssl_verify and ":tls" or ":tls-noverify") or "")
     .. ":" .. cfg.id
+  -- A pool no call reads from: connect() cannot hand back another stale one.
   if fresh then pool = pool .. ":fresh" end
   sock:settimeout(cfg.connect_timeout < cfg.timeout and cfg.connect_timeout or cfg.timeout)
   local ok, err = sock:connect(req.host, req.port, { pool = pool })
@@ -198,7 +199,7 @@ local function exchange(req, cfg, fresh)
     body = concat(parts)
   end
 
-  if keep then
+  if keep and not fresh then           -- nothing would take it out of ":fresh"
     sock:setkeepalive(KEEPALIVE_MS)
   else
     sock:close()
