@@ -29,14 +29,15 @@ cc -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -o "$out/sign" \
 
 echo "== stand-in SLS (nginx: answers at once on one port, after 100 ms on another)"
 run=$(mktemp -d)
-chmod 755 "$run"                  # nginx's workers run as nobody when started as root
 fast=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 slow=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 portal=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 mkdir -p "$run/conf" "$run/logs" "$run/lua" "$run/lib"
 ln -sfn /usr/lib/nginx/modules "$run/modules"
-ln -sfn "$root/lua/sls" "$run/lua/sls"
-ln -sfn "$root/build/5.1/sls.so" "$run/lib/sls.so"
+# Copies, as in examples/nginx/run.sh: the workers run as nobody.
+cp -R "$root/lua/sls" "$run/lua/sls"
+cp "$root/build/5.1/sls.so" "$run/lib/"
+chmod -R a+rX "$run"
 sed -e "s/18101/$fast/; s/18102/$slow/" bench/nginx/sls.conf >"$run/conf/sls.conf"
 sed -e "s/18101/$fast/; s/18102/$slow/; s/18103/$portal/" bench/nginx/mint.conf >"$run/conf/mint.conf"
 nginx=$(command -v nginx || echo /usr/sbin/nginx)

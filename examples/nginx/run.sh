@@ -14,12 +14,17 @@ conf=${CONF:-$here/nginx.conf}
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 
 make -s -C "$root" LUA_VERSION=5.1 >/dev/null
-mkdir -p "$run/conf" "$run/logs" "$run/lua" "$run/lib"
+mkdir -p "$run/conf" "$run/logs"
 ln -sfn /usr/lib/nginx/modules "$run/modules"      # Debian's dynamic modules
-ln -sfn "$here/html" "$run/html"
-ln -sfn "$here/lua/portal.lua" "$run/lua/portal.lua"
-ln -sfn "$root/lua/sls" "$run/lua/sls"
-ln -sfn "$root/build/5.1/sls.so" "$run/lib/sls.so"
+# Copies, not links: started as root, nginx runs its workers as nobody,
+# who may not be allowed into the directory this tree is checked out in.
+rm -rf "$run/lua" "$run/lib" "$run/html"
+mkdir -p "$run/lua" "$run/lib"
+cp -R "$here/html" "$run/html"
+cp "$here/lua/portal.lua" "$run/lua/"
+cp -R "$root/lua/sls" "$run/lua/sls"
+cp "$root/build/5.1/sls.so" "$run/lib/"
+chmod -R a+rX "$run"
 sed -e "s/listen 127.0.0.1:8080;/listen 127.0.0.1:$port;/" \
     -e "s|/etc/ssl/certs/ca-certificates.crt|${CA_FILE:-/etc/ssl/certs/ca-certificates.crt}|" \
     "$conf" >"$run/conf/nginx.conf"
