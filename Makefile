@@ -24,7 +24,8 @@ DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl openssl 2>/dev/null || echo 
 BUILD       ?= build/$(LUA_VERSION)
 
 SRC = src/sls.c src/client.c src/args.c src/embed.c src/sign.c src/request.c \
-      src/endpoint.c src/http.c src/response.c src/buf.c
+      src/endpoint.c src/http.c src/response.c src/buf.c \
+      src/date.c src/natives.c
 HDR = $(wildcard src/*.h)
 
 .PHONY: all install test test-quick demo bench clean sanitize valgrind

@@ -1,6 +1,5 @@
 #include "buf.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +51,16 @@ int sls_buf_reserve(sls_buf *b, size_t extra)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > (size_t)-1 / 2 ? need : cap * 2;
-	p = realloc(b->data, cap);
+	/* Not realloc: it would free the old block unwiped, and buffers here
+	 * hold secrets (the signing scratch, the security token's header). */
+	p = malloc(cap);
 	if (p == NULL)
 		goto oom;
+	if (b->data != NULL) {
+		memcpy(p, b->data, b->len + 1);
+		OPENSSL_cleanse(b->data, b->cap);
+		free(b->data);
+	}
 	b->data = p;
 	b->cap = cap;
 	return 1;
@@ -83,24 +89,6 @@ void sls_buf_addc(sls_buf *b, char c)
 	sls_buf_add(b, &c, 1);
 }
 
-void sls_buf_addf(sls_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || !sls_buf_reserve(b, (size_t)n)) {
-		b->oom = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 void sls_buf_addhex(sls_buf *b, const unsigned char *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -122,24 +110,32 @@ int sls_is_unreserved(unsigned char c)
 }
 
 /* Hand-written: libcurl's curl_easy_escape needs a handle and allocates per
- * call, and OpenSSL has no URL encoder. */
-void sls_buf_addpct(sls_buf *b, const char *s, size_t n)
+ * call, and OpenSSL has no URL encoder. The one encoder of the module: the
+ * request builder, embed links and sls._pct (credentials.lua) all use it. */
+size_t sls_pct_encode(char *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	char *p = out;
 	size_t i;
 
-	if (!sls_buf_reserve(b, 3 * n))
-		return;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (sls_is_unreserved(c)) {
-			b->data[b->len++] = (char)c;
+			*p++ = (char)c;
 		} else {
-			b->data[b->len++] = '%';
-			b->data[b->len++] = hex[c >> 4];
-			b->data[b->len++] = hex[c & 15];
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
 		}
 	}
+	return (size_t)(p - out);
+}
+
+void sls_buf_addpct(sls_buf *b, const char *s, size_t n)
+{
+	if (!sls_buf_reserve(b, 3 * n))
+		return;
+	b->len += sls_pct_encode(b->data + b->len, s, n);
 	b->data[b->len] = '\0';
 }
 

@@ -24,16 +24,15 @@ int  sls_buf_reserve(sls_buf *b, size_t extra);
 void sls_buf_add(sls_buf *b, const void *p, size_t n);
 void sls_buf_adds(sls_buf *b, const char *s);
 void sls_buf_addc(sls_buf *b, char c);
-void sls_buf_addf(sls_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
 /* Lower-case hex of n bytes. */
 void sls_buf_addhex(sls_buf *b, const unsigned char *p, size_t n);
 /* RFC 3986 unreserved: A-Z a-z 0-9 - _ . ~ */
 int  sls_is_unreserved(unsigned char c);
-/* RFC 3986 percent-encoding: unreserved characters stay, every other byte is
+/* RFC 3986 percent-encoding of n bytes into out (room for 3 * n); returns
+ * the length written. Unreserved characters stay, every other byte is %XX
+ * with upper-case hex. */
+size_t sls_pct_encode(char *out, const char *s, size_t n);
+/* sls_pct_encode appended to b: unreserved characters stay, every other byte is
  * %XX with upper-case hex. */
 void sls_buf_addpct(sls_buf *b, const char *s, size_t n);
 /* The buffer's text, "" when empty. */

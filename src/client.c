@@ -16,9 +16,11 @@
 #include "args.h"
 #include "endpoint.h"
 #include "http.h"
+#include "natives.h"
 #include "request.h"
 #include "response.h"
 #include "sign.h"
+#include "date.h"
 
 #define DEFAULT_ENDPOINT  "cn-shanghai.log.aliyuncs.com"
 #define BACKOFF_BASE_MS   100
@@ -585,7 +587,7 @@ static int build_request(sls_client *c, const sls_call *call, time_t now)
 	cr.secret = c->secret;
 	cr.secret_len = c->secret_len;
 	cr.security_token = c->security_token;
-	return sls_request_sign(&c->req, &s, &cr, now);
+	return sls_request_sign(&c->req, &s, &cr, now) == 1;
 }
 
 static const char *table_string(lua_State *L, int idx, const char *key)
@@ -708,7 +710,7 @@ static int ensure_credentials(lua_State *L, sls_client *c, time_t now, int may_f
 	lua_getfield(L, -1, "get");
 	lua_insert(L, -2);
 	lua_pushnumber(L, (lua_Number)now);
-	lua_pushcfunction(L, sls_fetch_lua);
+	lua_pushcfunction(L, sls_natives_fetch);
 	if (lua_pcall(L, 3, 2, 0) != 0) {
 		snprintf(c->cred_error, sizeof c->cred_error, "the credentials provider "
 		         "raised: %s", lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
@@ -778,7 +780,7 @@ static int interpret(lua_State *L, const sls_call *call, long status,
 	if (sls_header_find(head.p, head.n, "x-log-requestid", &v))
 		copy_span(o->request_id, sizeof o->request_id, v.p, v.n);
 	if (sls_header_find(head.p, head.n, "date", &v))
-		o->have_date = sls_date_parse(v.p, v.n, &o->server_date);
+		o->have_date = sls_date_parse_rfc1123(v.p, v.n, &o->server_date);
 
 	html = sls_looks_like_html(body.p, body.n) ? "an HTML page instead of an SLS "
 	       "answer (a proxy or gateway in between?)" : NULL;
@@ -1151,143 +1153,6 @@ int sls_default_create_ticket(lua_State *L)
 int sls_default_refresh_token(lua_State *L)
 {
 	return module_call(L, ACTION_REFRESH);
-}
-
-/* sls._fetch{ method, url, headers, body, timeout }: one blocking request
- * for credential providers outside nginx's cosocket phases. Returns status
- * and body, or nil and "Code: message". */
-int sls_fetch_lua(lua_State *L)
-{
-	static const char fn[] = "sls._fetch";
-	static const char *const methods[] = { "GET", "POST", "PUT", NULL };
-	sls_kv headers[SLS_MAX_HEADERS];
-	const char *url, *body;
-	char err[CURL_ERROR_SIZE];
-	sls_buf out = {0};
-	size_t nheaders = 0, body_len = 0;
-	long long timeout = 5000;
-	long status;
-	int method;
-	CURLcode rc;
-
-	luaL_checktype(L, 1, LUA_TTABLE);
-	method = sls_args_enum(L, 1, fn, "method", methods, 0);
-	url = sls_args_str(L, 1, fn, "url", 4096, 1, 0, NULL);
-	body = sls_args_str(L, 1, fn, "body", 65536, 0, SLS_SECRET, &body_len);
-	sls_args_int(L, 1, fn, "timeout", 1, 600000, &timeout);
-	if (url == NULL)
-		return luaL_error(L, "%s: option 'url' is required", fn);
-	lua_getfield(L, 1, "headers");
-	if (lua_istable(L, -1)) {
-		lua_pushnil(L);
-		while (lua_next(L, -2) != 0) {
-			if (nheaders == SLS_MAX_HEADERS || lua_type(L, -2) != LUA_TSTRING ||
-			    lua_type(L, -1) != LUA_TSTRING)
-				return luaL_error(L, "%s: headers must map at most %d strings to "
-				                  "strings", fn, SLS_MAX_HEADERS);
-			headers[nheaders].key = lua_tostring(L, -2);
-			headers[nheaders++].value = lua_tostring(L, -1);
-			lua_pop(L, 1);
-		}
-	}
-	/* No Lua call until out is freed, so nothing can leak. */
-	rc = sls_http_fetch(methods[method], url, headers, nheaders, body, body_len,
-	                    (long)timeout, &status, &out, err);
-	if (rc != CURLE_OK) {
-		lua_pushnil(L);
-		lua_pushfstring(L, "%s: %s", sls_http_code_name(NULL, rc), err);
-		sls_buf_wipe(&out);
-		return 2;
-	}
-	lua_pushinteger(L, (lua_Integer)status);
-	lua_pushlstring(L, sls_buf_str(&out), out.len);
-	sls_buf_wipe(&out);
-	return 2;
-}
-
-/* sls._hmac_sha1(key, message): base64 of HMAC-SHA1, for STS's RPC
- * signature (sls/credentials.lua). */
-int sls_hmac_sha1_lua(lua_State *L)
-{
-	size_t klen, mlen;
-	const char *key = luaL_checklstring(L, 1, &klen);
-	const char *msg = luaL_checklstring(L, 2, &mlen);
-	unsigned char mac[EVP_MAX_MD_SIZE], b64[64];
-	unsigned int len = 0;
-
-	if (HMAC(EVP_sha1(), key, (int)klen, (const unsigned char *)msg, mlen, mac, &len) == NULL)
-		return luaL_error(L, "sls._hmac_sha1: OpenSSL failed");
-	EVP_EncodeBlock(b64, mac, (int)len);
-	OPENSSL_cleanse(mac, sizeof mac);
-	lua_pushstring(L, (const char *)b64);
-	return 1;
-}
-
-/* Reads t[field], a table of string to string, into kv (at most max). The
- * strings stay referenced by the table at index 1. */
-static size_t read_string_map(lua_State *L, const char *field, sls_kv *kv, size_t max)
-{
-	size_t n = 0;
-
-	lua_getfield(L, 1, field);
-	luaL_checktype(L, -1, LUA_TTABLE);
-	lua_pushnil(L);
-	while (lua_next(L, -2) != 0) {
-		if (n == max || lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
-			luaL_error(L, "sls._sign: %s must map at most %d strings to strings",
-			           field, (int)max);
-		kv[n].key = lua_tostring(L, -2);
-		kv[n++].value = lua_tostring(L, -1);
-		lua_pop(L, 1);
-	}
-	lua_pop(L, 1);
-	return n;
-}
-
-/* sls._sign{ signature_version, method, path, query, headers, access_key_id,
- * access_key_secret, region }: the bare signer over given headers. */
-int sls_sign_lua(lua_State *L)
-{
-	static const char fn[] = "sls._sign";
-	sls_kv query[SLS_MAX_QUERY], headers[SLS_MAX_HEADERS];
-	sls_buf out = {0}, scratch = {0};
-	sls_sign_ctx ctx = {0};
-	char result[512];
-	sls_sign_input in;
-	int version, ok;
-
-	luaL_checktype(L, 1, LUA_TTABLE);
-	version = sls_args_enum(L, 1, fn, "signature_version", versions, 0) ? 4 : 1;
-	memset(&in, 0, sizeof in);
-	in.method = sls_args_str(L, 1, fn, "method", 16, 1, 0, NULL);
-	in.path = sls_args_str(L, 1, fn, "path", 1024, 1, 0, NULL);
-	in.access_key_id = sls_args_str(L, 1, fn, "access_key_id", 256, 1, 0, NULL);
-	in.secret = sls_args_str(L, 1, fn, "access_key_secret", 256, 1, SLS_SECRET,
-	                         &in.secret_len);
-	in.region = sls_args_str(L, 1, fn, "region", 63, 1, 0, NULL);
-	if (!in.method || !in.path || !in.access_key_id || !in.secret ||
-	    (version == 4 && !in.region))
-		return luaL_error(L, "%s: method, path, access_key_id, access_key_secret "
-		                  "(and region for v4) are required", fn);
-	in.content_sha256 = SLS_EMPTY_SHA256;
-	in.query = query;
-	in.headers = headers;
-	in.nquery = read_string_map(L, "query", query, SLS_MAX_QUERY);
-	in.nheaders = read_string_map(L, "headers", headers, SLS_MAX_HEADERS);
-	/* No Lua call between here and the frees, so nothing can leak. */
-	ok = sls_sign_ctx_init(&ctx) &&
-	     (version == 4 ? sls_sign_v4(&in, &out, &scratch, &ctx)
-	                   : sls_sign_v1(&in, &out, &scratch, &ctx));
-	sls_sign_ctx_free(&ctx);
-	ok = ok && out.len < sizeof result;
-	if (ok)
-		memcpy(result, out.data, out.len + 1);
-	sls_buf_free(&out);
-	sls_buf_wipe(&scratch);
-	if (!ok)
-		return luaL_error(L, "%s: signing failed", fn);
-	lua_pushstring(L, result);
-	return 1;
 }
 
 void sls_client_register(lua_State *L)

@@ -16,14 +16,8 @@ int  sls_client_new(lua_State *L);
 /* sls.create_ticket(opts) and sls.refresh_token(opts) on the default client. */
 int  sls_default_create_ticket(lua_State *L);
 int  sls_default_refresh_token(lua_State *L);
-/* sls._fetch(req): one blocking HTTP request, for credential providers. */
-int  sls_fetch_lua(lua_State *L);
-/* sls._hmac_sha1(key, message): base64 HMAC-SHA1, for STS signatures. */
-int  sls_hmac_sha1_lua(lua_State *L);
 /* sls._default(): the default client. */
 int  sls_default_client(lua_State *L);
-/* sls._sign(t): the bare signer, for the shared vectors. */
-int  sls_sign_lua(lua_State *L);
 
 /* sls.embed_url(opts), in embed.c */
 int  sls_embed_url(lua_State *L);

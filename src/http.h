@@ -7,9 +7,8 @@
 #include <curl/curl.h>
 
 #include "buf.h"
-#include "sign.h"
-
-#define SLS_BODY_MAX (1024 * 1024)
+#include "kv.h"
+#include "limits.h"
 
 typedef struct sls_http_opts {
 	long        connect_timeout_ms;

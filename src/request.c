@@ -1,5 +1,7 @@
 #include "request.h"
 
+#include "date.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,12 +75,14 @@ int sls_request_sign(sls_request *r, const sls_signer *s, const sls_creds *c,
 	if (c->security_token != NULL && c->security_token[0] != '\0')
 		add_header(r, "x-acs-security-token", c->security_token);
 	if (s->version == 4) {
-		sls_date_iso8601(now, r->date);
+		if (!sls_date_iso8601(now, r->date))
+			return -1;
 		add_header(r, "x-log-date", r->date);
 		add_header(r, "x-log-content-sha256", SLS_EMPTY_SHA256);
 	} else {
 		add_header(r, "x-log-signaturemethod", "hmac-sha256");
-		sls_date_rfc1123(now, r->date);
+		if (!sls_date_rfc1123(now, r->date))
+			return -1;
 		add_header(r, "date", r->date);
 	}
 
@@ -99,6 +103,23 @@ int sls_request_sign(sls_request *r, const sls_signer *s, const sls_creds *c,
 		return 0;
 	add_header(r, "authorization", r->auth.data);
 	return 1;
+}
+
+void sls_request_raw(const sls_request *r, const char *path, sls_buf *out)
+{
+	size_t i;
+
+	sls_buf_clear(out);
+	sls_buf_adds(out, "POST ");
+	sls_buf_adds(out, path);
+	sls_buf_adds(out, " HTTP/1.1\r\n");
+	for (i = 0; i < r->nheaders; i++) {
+		sls_buf_adds(out, r->headers[i].key);
+		sls_buf_adds(out, ": ");
+		sls_buf_adds(out, r->headers[i].value);
+		sls_buf_adds(out, "\r\n");
+	}
+	sls_buf_adds(out, "content-length: 0\r\n\r\n");
 }
 
 void sls_request_free(sls_request *r)

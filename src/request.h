@@ -43,9 +43,14 @@ void sls_request_reset(sls_request *r, const char *path);
 /* Adds a query parameter; the value is copied. */
 void sls_request_query(sls_request *r, const char *key, const char *value, size_t n);
 /* Fills url, headers and the authorization for a POST with an empty body.
- * Returns 0 on allocation failure. */
+ * Returns 1, 0 on allocation failure, -1 when `now` is outside the years
+ * 1970 to 9999. */
 int  sls_request_sign(sls_request *r, const sls_signer *s, const sls_creds *c,
                       time_t now);
+/* The request head as it goes on the wire (for the cosocket transport):
+ * "POST <path> HTTP/1.1", the signed headers, content-length: 0. out is
+ * cleared first; it holds the security token, so wipe it after use. */
+void sls_request_raw(const sls_request *r, const char *path, sls_buf *out);
 void sls_request_free(sls_request *r);
 
 #endif

@@ -9,16 +9,11 @@
 #include <openssl/types.h>
 
 #include "buf.h"
+#include "kv.h"
+#include "limits.h"
 
-#define SLS_MAX_QUERY   8
-#define SLS_MAX_HEADERS 16
 #define SLS_EMPTY_SHA256 \
 	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-typedef struct sls_kv {
-	const char *key;
-	const char *value;
-} sls_kv;
 
 /* What a signature covers. Header names are lower-case; the date is the one
  * in the headers (`date` for v1, `x-log-date` for v4). */
@@ -64,12 +59,5 @@ int sls_sign_v1(const sls_sign_input *in, sls_buf *out, sls_buf *scratch,
 /* Appends the v4 `authorization` value to out. */
 int sls_sign_v4(const sls_sign_input *in, sls_buf *out, sls_buf *scratch,
                 sls_sign_ctx *ctx);
-
-/* "Wed, 30 Oct 2024 03:02:45 GMT", locale-independent; out has 30 bytes. */
-void sls_date_rfc1123(time_t t, char out[30]);
-/* "20241030T030245Z"; out has 17 bytes. */
-void sls_date_iso8601(time_t t, char out[17]);
-/* Parses an RFC 1123 date ("Wed, 30 Oct 2024 03:02:45 GMT"). 0 if malformed. */
-int sls_date_parse(const char *s, size_t n, time_t *out);
 
 #endif

@@ -1,5 +1,6 @@
 /* luaopen_sls: the only exported symbol. */
 #include "client.h"
+#include "natives.h"
 
 #if defined(__GNUC__)
 #define SLS_EXPORT __attribute__((visibility("default")))
@@ -16,16 +17,14 @@ int luaopen_sls(lua_State *L)
 		{ "create_ticket", sls_default_create_ticket },
 		{ "refresh_token", sls_default_refresh_token },
 		{ "embed_url",     sls_embed_url },
-		{ "_sign",         sls_sign_lua },
 		{ "_default",      sls_default_client },
-		{ "_fetch",        sls_fetch_lua },
-		{ "_hmac_sha1",    sls_hmac_sha1_lua },
 		{ NULL, NULL }
 	};
 
 	sls_client_register(L);
 	lua_newtable(L);
 	sls_setfuncs(L, functions);
+	sls_natives_register(L);
 	lua_pushliteral(L, "lua-sls " SLS_VERSION);
 	lua_setfield(L, -2, "_VERSION");
 
