@@ -32,7 +32,7 @@ build = {
          sources = {
             "src/sls.c", "src/client.c", "src/args.c", "src/embed.c", "src/sign.c",
             "src/request.c", "src/endpoint.c", "src/http.c", "src/response.c", "src/buf.c",
-            "src/date.c", "src/natives.c",
+            "src/date.c", "src/natives.c", "src/text.c",
          },
          defines = { "_POSIX_C_SOURCE=200809L", "_DEFAULT_SOURCE" },
          incdirs = { "$(OPENSSL_INCDIR)" },

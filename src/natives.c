@@ -16,6 +16,7 @@
 #include "http.h"
 #include "limits.h"
 #include "sign.h"
+#include "text.h"
 
 static const char *const versions[] = { "v1", "v4", NULL };
 
@@ -187,7 +188,27 @@ static int natives_parse_time(lua_State *L)
 
 	if (s == NULL || !sls_date_parse_iso8601(s, n, &t))
 		return 0;
-	lua_pushnumber(L, (lua_Number)t);
+	lua_pushinteger(L, (lua_Integer)t);
+	return 1;
+}
+
+/* sls._clean(text, secret...): text made safe for an error message, with
+ * the given secrets redacted (text.c). The same rule as for server text in
+ * err and detail, for the reasons credential providers give. */
+static int natives_clean(lua_State *L)
+{
+	sls_secret secrets[8];
+	char out[SLS_TEXT_MAX + 1];
+	size_t n, nsecrets = 0;
+	const char *s = luaL_optlstring(L, 1, "", &n);
+	int i, top = lua_gettop(L);
+
+	for (i = 2; i <= top && nsecrets < sizeof secrets / sizeof secrets[0]; i++)
+		if (lua_type(L, i) == LUA_TSTRING) {
+			secrets[nsecrets].p = lua_tolstring(L, i, &secrets[nsecrets].n);
+			nsecrets++;
+		}
+	lua_pushlstring(L, out, sls_text_clean(out, sizeof out, s, n, secrets, nsecrets));
 	return 1;
 }
 
@@ -228,6 +249,7 @@ void sls_natives_register(lua_State *L)
 		{ "_sign",         natives_sign },
 		{ "_pct",          natives_pct },
 		{ "_parse_time",   natives_parse_time },
+		{ "_clean",        natives_clean },
 		{ NULL, NULL }
 	};
 

@@ -1,0 +1,21 @@
+/* Server text made safe for err, detail and logs. Pure. */
+#ifndef SLS_TEXT_H
+#define SLS_TEXT_H
+
+#include <stddef.h>
+
+/* A secret to redact: bytes and length. Empty or NULL ones are skipped. */
+typedef struct sls_secret {
+	const char *p;
+	size_t      n;
+} sls_secret;
+
+/* Writes into out (size > 0 bytes, NUL-terminated) the text s of n bytes,
+ * with every occurrence of each secret replaced by "***", control bytes
+ * (C0 and DEL) replaced by a space, runs of spaces so made kept single, and
+ * cut to size - 1 bytes, never inside a UTF-8 sequence, ending in "..." when
+ * cut. Returns the length written. One printable line always comes out. */
+size_t sls_text_clean(char *out, size_t size, const char *s, size_t n,
+                      const sls_secret *secrets, size_t nsecrets);
+
+#endif
