@@ -25,7 +25,8 @@ BUILD       ?= build/$(LUA_VERSION)
 
 SRC = src/sls.c src/client.c src/args.c src/embed.c src/sign.c src/request.c \
       src/endpoint.c src/http.c src/response.c src/buf.c \
-      src/date.c src/natives.c src/text.c
+      src/date.c src/natives.c src/text.c src/call.c src/creds.c src/result.c \
+      src/policy.c src/httpparse.c src/exchange.c
 HDR = $(wildcard src/*.h)
 
 .PHONY: all install test test-quick demo bench clean sanitize valgrind

@@ -20,7 +20,7 @@ end
 for _, v in ipairs { "v1", "v4" } do
   local c = sls.new(H.merge(H.STS, { signature_version = v, region = "cn-shanghai" }))
   rate("build + sign a request (" .. v .. ", in process)", 50000, function()
-    c:_prepare("create_ticket", { expiration_time = 86400, access_token_expiration_time = 600 }, 1795555230)
+    sls._prepare(c, "create_ticket", { expiration_time = 86400, access_token_expiration_time = 600 }, 1795555230)
   end)
 end
 

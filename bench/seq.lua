@@ -37,7 +37,7 @@ if mode == "--memory" then
 end
 
 if mode == "--prepare" then           -- the request, for the bare libcurl loop
-  local req = client:_prepare("create_ticket", opts)
+  local req = sls._prepare(client, "create_ticket", opts)
   print(req.url)
   for k, v in pairs(req.headers) do print(k .. ": " .. v) end
   return

@@ -41,7 +41,7 @@ describe("signing", function()
         access_key_secret = v.access_key_secret, security_token = opt(v.security_token),
       }
       local action = v.path == "/tickets" and "create_ticket" or "refresh_token"
-      local req = client:_prepare(action, {
+      local req = sls._prepare(client, action, {
         expiration_time = tonumber(v.query.expirationTime),
         access_token_expiration_time = tonumber(v.query.accessTokenExpirationTime),
         ticket = v.query.ticket,
@@ -77,7 +77,7 @@ describe("signing", function()
 
   it("puts the sorted, percent-encoded query on the wire", function()
     local client = sls.new(H.merge(H.KEY, { endpoint = "https://cn-shanghai.log.aliyuncs.com" }))
-    local req = client:_prepare("refresh_token", { ticket = "a b/c+d=e&f~g",
+    local req = sls._prepare(client, "refresh_token", { ticket = "a b/c+d=e&f~g",
                                                    access_token_expiration_time = 60 }, 0)
     assert.equal("/token/refresh?accessTokenExpirationTime=60&ticket=a%20b%2Fc%2Bd%3De%26f~g",
                  req.path)
@@ -88,8 +88,8 @@ describe("signing", function()
   it("writes the port into Host only when it is not the scheme's default", function()
     local a = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:8080" }))
     local b = sls.new(H.merge(H.KEY, { endpoint = "https://example.com:443" }))
-    assert.equal("127.0.0.1:8080", a:_prepare("create_ticket", {}, 0).headers.host)
-    assert.equal("example.com", b:_prepare("create_ticket", {}, 0).headers.host)
+    assert.equal("127.0.0.1:8080", sls._prepare(a, "create_ticket", {}, 0).headers.host)
+    assert.equal("example.com", sls._prepare(b, "create_ticket", {}, 0).headers.host)
   end)
 
   it("derives the v4 region from SLS host names", function()
@@ -99,16 +99,16 @@ describe("signing", function()
       ["cn-shanghai-share.log.aliyuncs.com"] = "cn-shanghai",
     } do
       local c = sls.new(H.merge(H.KEY, { endpoint = host, signature_version = "v4" }))
-      local auth = c:_prepare("create_ticket", {}, 0).headers.authorization
+      local auth = sls._prepare(c, "create_ticket", {}, 0).headers.authorization
       assert.truthy(auth:find("/19700101/" .. region .. "/sls/aliyun_v4_request,", 1, true), auth)
     end
   end)
 
   it("signs a second day with a fresh v4 key, not the cached one", function()
     local c = sls.new(H.merge(H.KEY, { signature_version = "v4" }))
-    local day1 = c:_prepare("create_ticket", {}, 86400 * 100).headers.authorization
-    local day2 = c:_prepare("create_ticket", {}, 86400 * 101).headers.authorization
-    local again = c:_prepare("create_ticket", {}, 86400 * 100).headers.authorization
+    local day1 = sls._prepare(c, "create_ticket", {}, 86400 * 100).headers.authorization
+    local day2 = sls._prepare(c, "create_ticket", {}, 86400 * 101).headers.authorization
+    local again = sls._prepare(c, "create_ticket", {}, 86400 * 100).headers.authorization
     assert.not_equal(day1:match("Signature=(%x+)"), day2:match("Signature=(%x+)"))
     assert.equal(day1, again)
   end)

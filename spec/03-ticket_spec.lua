@@ -103,12 +103,13 @@ describe("create_ticket", function()
   it("reads credentials from the environment, for sls.new and the default client", function()
     local script = ([[
       package.cpath = %q .. package.cpath
+      package.path = %q .. package.path
       local sls = require "sls"
       local c = sls.new { endpoint = %q }
       local r1 = assert(c:create_ticket())
       local r2, err = sls.create_ticket { expiration_time = 60 }
       io.write(tostring(r1.ticket ~= nil), " ", tostring(err), " ", tostring(c))
-    ]]):format(H.root .. "/build/" .. H.lua_tag .. "/?.so;", emu.url)
+    ]]):format(H.root .. "/build/" .. H.lua_tag .. "/?.so;", H.root .. "/lua/?.lua;", emu.url)
     local f = assert(io.open(emu.dir .. "/env.lua", "w"))
     f:write(script)
     f:close()

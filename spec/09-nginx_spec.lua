@@ -113,9 +113,13 @@ describe("nginx #nginx", function()
     assert.equal(1, emu:stats().cred.uri)
   end)
 
-  it("mints in init_worker_by_lua through libcurl", function()
-    local r = run("return init_worker_result")
-    assert.same({ ok = true }, r)
+  it("refuses to block init_worker_by_lua, unless the client asked for libcurl", function()
+    assert.matches("sls: cannot call SLS in nginx's init_worker phase without blocking the "
+      .. "worker", run("return init_worker_refused"), 1, true)
+    assert.same({ ok = true }, run("return init_worker_result"))
+    local log = ngx_srv:error_log()
+    local _, warnings = log:gsub("blocks this worker in nginx's init_worker phase", "")
+    assert.equal(1, warnings)          -- two blocking calls, one line
   end)
 
   it("sends sls.create_ticket from the default client over a cosocket", function()

@@ -110,14 +110,14 @@ local targets = {
     } },
   { fn = "create_ticket", base = {},
     call = function(opts, client) return client:create_ticket(opts) end,
-    accept = function(opts, client) return client:_prepare("create_ticket", opts) end,
+    accept = function(opts, client) return sls._prepare(client, "create_ticket", opts) end,
     options = {
       expiration_time = int_cases("create_ticket", "expiration_time", 1, 2592000),
       access_token_expiration_time = int_cases("create_ticket", "access_token_expiration_time", 1, 86400),
     } },
   { fn = "refresh_token", base = { ticket = "t" },
     call = function(opts, client) return client:refresh_token(opts) end,
-    accept = function(opts, client) return client:_prepare("refresh_token", opts) end,
+    accept = function(opts, client) return sls._prepare(client, "refresh_token", opts) end,
     options = {
       ticket = str_cases("refresh_token", "ticket", 16384, { nonempty = true }),
       access_token_expiration_time = int_cases("refresh_token", "access_token_expiration_time", 1, 86400),

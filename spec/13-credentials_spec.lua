@@ -23,7 +23,7 @@ end
 
 local function mint(client, now)
   if now then
-    local req, err = client:_prepare("create_ticket", {}, now)
+    local req, err = sls._prepare(client, "create_ticket", {}, now)
     return req ~= nil, err
   end
   local res, err = client:create_ticket()

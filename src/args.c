@@ -144,11 +144,10 @@ const char *sls_args_str(lua_State *L, int idx, const char *fn, const char *name
 	char d[96];
 	size_t n, i;
 
+	luaL_checkstack(L, 2, "sls: too many options");
 	lua_getfield(L, idx, name);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
+	if (lua_isnil(L, -1))
 		return NULL;
-	}
 	if (lua_type(L, -1) != LUA_TSTRING)
 		sls_args_fail(L, "%s: option '%s' must be a string (got %s)", fn, name,
 		           (flags & SLS_SECRET) ? luaL_typename(L, -1)
@@ -172,9 +171,8 @@ const char *sls_args_str(lua_State *L, int idx, const char *fn, const char *name
 			sls_args_fail(L, "%s: option '%s' must be printable ASCII (got %s)", fn,
 			           name, (flags & SLS_SECRET) ? "a secret, not shown"
 			                                      : sls_args_describe(L, -1, d, sizeof d));
-	/* The string stays referenced by the options table, so the pointer
-	 * outlives this pop. */
-	lua_pop(L, 1);
+	/* The value stays on the stack: __index may have made it, and then
+	 * nothing else references it. */
 	if (len != NULL)
 		*len = n;
 	return s;

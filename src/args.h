@@ -19,7 +19,10 @@ void sls_args_table(lua_State *L, int idx, const char *fn, const char *const nam
 int sls_args_int(lua_State *L, int idx, const char *fn, const char *name,
                  long long lo, long long hi, long long *out);
 /* A string option of at most max bytes, without NUL or control bytes;
- * NULL when nil. A non-empty string when nonempty. */
+ * NULL when nil. A non-empty string when nonempty. Leaves exactly one value
+ * on the stack, the string or nil, which the caller keeps there for as long
+ * as it uses the pointer: a value from __index is referenced by nothing
+ * else. */
 const char *sls_args_str(lua_State *L, int idx, const char *fn, const char *name,
                          size_t max, int nonempty, int flags, size_t *len);
 /* A boolean option; dflt when nil. */

@@ -1,25 +1,58 @@
-/* The sls.Client userdata and the module-level functions built on it. */
+/* The sls.Client userdata: its options (a config filled once by
+ * read_options), its credential cache, its libcurl handle and signing state.
+ * The call (call.c) uses it; the module (sls.c) makes it. */
 #ifndef SLS_CLIENT_H
 #define SLS_CLIENT_H
 
+#include <stdint.h>
+
 #include "compat.h"
+#include "creds.h"
+#include "endpoint.h"
+#include "http.h"
+#include "request.h"
+#include "sign.h"
 
 #define SLS_VERSION     "0.1.0"
 #define SLS_CLIENT_MT   "sls.Client"
 
+enum { SLS_TRANSPORT_AUTO, SLS_TRANSPORT_CURL, SLS_TRANSPORT_NGX };
+
+/* What the options said, checked once at sls.new. */
+typedef struct sls_config {
+	sls_endpoint endpoint;
+	char         region[64];
+	char        *user_agent;       /* "lua-sls/<version>[ <user_agent>]" */
+	int          version;          /* signature version, 1 or 4 */
+	int          max_attempts;
+	int          transport;        /* SLS_TRANSPORT_* */
+	int          ssl_verify;
+	int          has_proxy;
+	long         connect_timeout;  /* ms */
+	long         timeout;          /* ms, one attempt end to end */
+} sls_config;
+
+typedef struct sls_client {
+	int             open;
+	sls_config      cfg;
+	sls_creds_cache creds;
+	sls_http        http;          /* libcurl: one handle, kept alive */
+	sls_request     req;           /* scratch: built and used without yielding */
+	sls_sign_ctx    sign;
+	long long       skew;          /* server clock minus ours, seconds */
+	uint32_t        rng;           /* jitter */
+	unsigned long   serial;        /* names its cosocket connection pool */
+} sls_client;
+
 /* Registers the sls.Client metatable. */
 void sls_client_register(lua_State *L);
+/* sls.new(opts): raises on bad options; no network I/O. */
+int  sls_client_new(lua_State *L);
+/* The open client at idx, or a raise. */
+sls_client *sls_client_check(lua_State *L, int idx);
+/* 32 random bits for the retry jitter. */
+uint32_t sls_client_random(sls_client *c);
 /* True inside nginx's Lua module, where ngx.socket.tcp exists. */
 int  sls_have_cosockets(lua_State *L);
-/* sls.new(opts) */
-int  sls_client_new(lua_State *L);
-/* sls.create_ticket(opts) and sls.refresh_token(opts) on the default client. */
-int  sls_default_create_ticket(lua_State *L);
-int  sls_default_refresh_token(lua_State *L);
-/* sls._default(): the default client. */
-int  sls_default_client(lua_State *L);
-
-/* sls.embed_url(opts), in embed.c */
-int  sls_embed_url(lua_State *L);
 
 #endif

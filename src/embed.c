@@ -7,7 +7,7 @@
 
 #include "args.h"
 #include "buf.h"
-#include "client.h"
+#include "embed.h"
 
 #define FN "sls.embed_url"
 

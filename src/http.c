@@ -23,31 +23,18 @@ int sls_http_global_init(void)
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	sls_http *h = ud;
-	size_t len = size * n;
 
-	if (h->body.len + len > SLS_BODY_MAX) {
-		h->too_large = 1;
-		return 0;          /* libcurl ends the transfer with CURLE_WRITE_ERROR */
-	}
-	sls_buf_add(&h->body, p, len);
-	return h->body.oom ? 0 : len;
+	/* 0 ends the transfer (CURLE_WRITE_ERROR); the reader says why. */
+	return sls_httpp_body(h->answer, p, size * n) == SLS_HTTPP_ERROR ? 0 : size * n;
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
 	sls_http *h = ud;
-	size_t len = size * n;
 
-	/* A new status line (after 100 Continue, or a proxy's CONNECT answer)
-	 * starts the headers over: only the final response's count. */
-	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
-		sls_buf_reset(&h->head);
-	if (h->head.len + len > SLS_BODY_MAX) {
-		h->too_large = 1;
-		return 0;
-	}
-	sls_buf_add(&h->head, p, len);
-	return h->head.oom ? 0 : len;
+	/* libcurl hands over each line of every answer, interim 1xx ones and
+	 * a proxy's CONNECT answer too: the reader skips what is not final. */
+	return sls_httpp_feed(h->answer, p, size * n, NULL) == SLS_HTTPP_ERROR ? 0 : size * n;
 }
 
 #define SETOPT(opt, val) \
@@ -96,8 +83,6 @@ void sls_http_close(sls_http *h)
 		curl_easy_cleanup(h->curl);
 		h->curl = NULL;
 	}
-	sls_buf_free(&h->body);
-	sls_buf_free(&h->head);
 	sls_buf_wipe(&h->lines);     /* held the security token */
 	sls_buf_free(&h->url);
 }
@@ -135,16 +120,15 @@ static struct curl_slist *header_list(sls_http *h, const sls_kv *headers, size_t
 }
 
 void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
-                   size_t nheaders, sls_http_result *res)
+                   size_t nheaders, sls_httpp *answer, sls_http_result *res)
 {
 	/* An empty value after the colon removes a header libcurl would add:
 	 * a Content-Type the signature does not cover, and Expect. */
 	static const char *const removed[] = { "Content-Type:", "Expect:" };
 	struct curl_slist *list;
 
-	sls_buf_reset(&h->body);
-	sls_buf_reset(&h->head);
-	h->too_large = 0;
+	sls_httpp_reset(answer, 1);
+	h->answer = answer;
 	h->error[0] = '\0';
 	res->status = 0;
 	res->error = h->error;
@@ -162,16 +146,19 @@ void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
 		res->code = CURLE_OUT_OF_MEMORY;
 	} else {
 		res->code = curl_easy_perform(h->curl);
+		if (res->code == CURLE_OK && sls_httpp_eof(answer) != SLS_HTTPP_DONE)
+			res->code = CURLE_WRITE_ERROR;
 		if (res->code == CURLE_OK)
-			curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &res->status);
+			res->status = answer->status;
 	}
+	h->answer = NULL;
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	sls_buf_clear(&h->lines);
 }
 
 CURLcode sls_http_fetch(const char *method, const char *url, const sls_kv *headers,
                         size_t nheaders, const char *body, size_t body_len,
-                        long timeout_ms, long *status, sls_buf *out, char *err)
+                        long timeout_ms, sls_httpp *answer, char *err)
 {
 	static const char *const fixed[] = { "Expect:", "Accept: application/json" };
 	sls_http h;
@@ -185,8 +172,9 @@ CURLcode sls_http_fetch(const char *method, const char *url, const sls_kv *heade
 	o.connect_timeout_ms = timeout_ms;
 	o.timeout_ms = timeout_ms;
 	o.ssl_verify = 1;
-	*status = 0;
 	err[0] = '\0';
+	sls_httpp_reset(answer, 1);
+	h.answer = answer;
 	why = sls_http_open(&h, &o);
 	if (why != NULL) {
 		snprintf(err, CURL_ERROR_SIZE, "%s", why);
@@ -208,21 +196,21 @@ CURLcode sls_http_fetch(const char *method, const char *url, const sls_kv *heade
 			curl_easy_setopt(h.curl, CURLOPT_CUSTOMREQUEST, method);
 	}
 	rc = curl_easy_perform(h.curl);
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(h.curl, CURLINFO_RESPONSE_CODE, status);
-		sls_buf_add(out, sls_buf_str(&h.body), h.body.len);
-	} else {
-		snprintf(err, CURL_ERROR_SIZE, "%s", h.error[0] ? h.error : curl_easy_strerror(rc));
-	}
+	if (rc == CURLE_OK && sls_httpp_eof(answer) != SLS_HTTPP_DONE)
+		rc = CURLE_WRITE_ERROR;
+	if (rc != CURLE_OK)
+		snprintf(err, CURL_ERROR_SIZE, "%s", answer->why ? answer->why
+		         : h.error[0] ? h.error : curl_easy_strerror(rc));
 done:
 	curl_easy_setopt(h.curl, CURLOPT_HTTPHEADER, NULL);
-	sls_buf_wipe(&h.body);        /* answers carry secrets */
 	sls_http_close(&h);
 	return rc;
 }
 
-const char *sls_http_code_name(const sls_http *h, CURLcode code)
+const char *sls_http_code_name(const sls_httpp *answer, CURLcode code)
 {
+	if (code != CURLE_OK && answer != NULL && answer->code != NULL)
+		return answer->code;
 	switch (code) {
 	case CURLE_OK:
 		return NULL;
@@ -251,7 +239,6 @@ const char *sls_http_code_name(const sls_http *h, CURLcode code)
 	case CURLE_FILESIZE_EXCEEDED:
 		return "ResponseTooLarge";
 	case CURLE_WRITE_ERROR:
-		return h != NULL && h->too_large ? "ResponseTooLarge" : "BadResponse";
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_WEIRD_SERVER_REPLY:

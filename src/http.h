@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "httpparse.h"
 #include "kv.h"
 #include "limits.h"
 
@@ -21,15 +22,15 @@ typedef struct sls_http_opts {
 
 typedef struct sls_http {
 	CURL   *curl;
-	sls_buf body;
-	sls_buf head;          /* the last response's header lines, raw */
+	sls_httpp *answer;     /* the reader of the transfer under way: libcurl's
+	                        * header lines and body go through the same caps
+	                        * as the cosocket transport's bytes */
 	sls_buf lines;         /* the request's header lines, NUL-separated */
 	/* libcurl walks a caller's list without copying it (CURLOPT_HTTPHEADER),
 	 * so the nodes live here and point into `lines`: no allocation per
 	 * header, and one buffer to wipe of the security token. */
 	struct curl_slist nodes[SLS_MAX_HEADERS + 2];
 	sls_buf url;           /* the URL the handle has: set again only on change */
-	int     too_large;
 	char    error[CURL_ERROR_SIZE];
 } sls_http;
 
@@ -45,17 +46,20 @@ int  sls_http_global_init(void);
  * Returns NULL, or why it failed. */
 const char *sls_http_open(sls_http *h, const sls_http_opts *o);
 void sls_http_close(sls_http *h);
-/* POSTs an empty body to url with exactly the given headers. */
+/* POSTs an empty body to url with exactly the given headers; the answer
+ * goes into `answer` (reset here). */
 void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
-                   size_t nheaders, sls_http_result *res);
-/* The module's stable error code for a transport failure. */
+                   size_t nheaders, sls_httpp *answer, sls_http_result *res);
 /* One request on a handle of its own, for credential providers (IMDS, STS,
- * a credentials URI): method, url, headers, body; at most SLS_BODY_MAX of
- * answer into out. Blocking, bounded by timeout_ms. Returns CURLE_OK and the
- * status, or the failure with its text in err (CURL_ERROR_SIZE bytes). */
+ * a credentials URI): method, url, headers, body; the answer into answer.
+ * Blocking, bounded by timeout_ms. Returns CURLE_OK, or the failure with
+ * its text in err (CURL_ERROR_SIZE bytes). */
 CURLcode sls_http_fetch(const char *method, const char *url, const sls_kv *headers,
                         size_t nheaders, const char *body, size_t body_len,
-                        long timeout_ms, long *status, sls_buf *out, char *err);
-const char *sls_http_code_name(const sls_http *h, CURLcode code);
+                        long timeout_ms, sls_httpp *answer, char *err);
+/* The module's code for a failed transfer: the reader's when it refused
+ * the answer, else the one for libcurl's code (the cosocket transport's
+ * failures get the same codes, exchange.c). */
+const char *sls_http_code_name(const sls_httpp *answer, CURLcode code);
 
 #endif

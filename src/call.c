@@ -1,0 +1,535 @@
+#include "call.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "args.h"
+#include "client.h"
+#include "result.h"
+
+enum { PH_START, PH_EXCHANGE, PH_ANSWERED, PH_DONE };
+enum { OP_CREDENTIALS, OP_EXCHANGE, OP_WAIT, OP_DONE };
+
+static const char *const actions[] = { "create_ticket", "refresh_token", NULL };
+static const char *const ticket_options[] = {
+	"expiration_time", "access_token_expiration_time", NULL
+};
+static const char *const refresh_options[] = {
+	"ticket", "access_token_expiration_time", NULL
+};
+
+long long sls_call_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* ---------------------------------------------------------- the object */
+
+static int call_gc(lua_State *L)
+{
+	sls_call *k = luaL_checkudata(L, 1, SLS_CALL_MT);
+
+	sls_exchange_free(&k->x);
+	sls_buf_wipe(&k->raw);
+	if (k->client_ref != LUA_NOREF) {
+		luaL_unref(L, LUA_REGISTRYINDEX, k->client_ref);
+		k->client_ref = LUA_NOREF;
+	}
+	return 0;
+}
+
+sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts)
+{
+	const char *fn = action == SLS_ACTION_TICKET ? "create_ticket" : "refresh_token";
+	const char *ticket = NULL;
+	size_t ticket_len = 0;
+	long long exp = 0, at = 0;
+	int has_exp = 0, has_at;
+	sls_call *k;
+
+	cidx = sls_absindex(L, cidx);
+	opts = sls_absindex(L, opts);
+	if (action == SLS_ACTION_TICKET) {
+		sls_args_table(L, opts, fn, ticket_options);
+		has_exp = sls_args_int(L, opts, fn, "expiration_time", 1, SLS_EXPIRATION_MAX, &exp);
+	} else {
+		sls_args_table(L, opts, fn, refresh_options);
+		/* Stays on the stack until copied below (it may come from __index). */
+		ticket = sls_args_str(L, opts, fn, "ticket", SLS_TICKET_MAX, 1, 0, &ticket_len);
+		if (ticket == NULL)
+			sls_args_fail(L, "%s: option 'ticket' is required", fn);
+	}
+	has_at = sls_args_int(L, opts, fn, "access_token_expiration_time", 1,
+	                      SLS_TOKEN_EXPIRY_MAX, &at);
+	if (has_exp && has_at && at > exp)
+		sls_args_fail(L, "%s: option 'access_token_expiration_time' must not exceed "
+		              "'expiration_time' (got %lld > %lld)", fn, at, exp);
+
+	/* Checked; now the object, which owns what it holds from birth. */
+	k = lua_newuserdata(L, sizeof *k + ticket_len + 1);
+	memset(k, 0, sizeof *k);
+	k->client_ref = LUA_NOREF;
+	luaL_getmetatable(L, SLS_CALL_MT);
+	lua_setmetatable(L, -2);
+	k->client = lua_touserdata(L, cidx);
+	k->action = action;
+	k->has_exp = has_exp;
+	k->exp = exp;
+	k->has_at = has_at;
+	k->at = at;
+	if (ticket != NULL) {
+		char *copy = (char *)(k + 1);
+		memcpy(copy, ticket, ticket_len);
+		copy[ticket_len] = '\0';
+		k->ticket = copy;
+		k->ticket_len = ticket_len;
+	}
+	k->phase = PH_START;
+	return k;
+}
+
+/* ------------------------------------------------------ the decisions */
+
+/* Builds and signs the attempt's request into the client's scratch and a
+ * copy of its bytes into k->raw. 1, 0 out of memory, -1 a clock outside
+ * 1970..9999. */
+static int build(sls_client *c, sls_call *k, time_t now)
+{
+	sls_signer s;
+	sls_creds cr;
+	char num[24];
+	int r;
+
+	sls_request_reset(&c->req, k->action == SLS_ACTION_TICKET ? "/tickets"
+	                                                         : "/token/refresh");
+	if (k->has_at) {
+		snprintf(num, sizeof num, "%lld", k->at);
+		sls_request_query(&c->req, "accessTokenExpirationTime", num, strlen(num));
+	}
+	if (k->has_exp) {
+		snprintf(num, sizeof num, "%lld", k->exp);
+		sls_request_query(&c->req, "expirationTime", num, strlen(num));
+	}
+	if (k->ticket != NULL)
+		sls_request_query(&c->req, "ticket", k->ticket, k->ticket_len);
+	s.endpoint = &c->cfg.endpoint;
+	s.version = c->cfg.version;
+	s.region = c->cfg.region;
+	s.user_agent = c->cfg.user_agent;
+	s.ctx = &c->sign;
+	cr.access_key_id = c->creds.id;
+	cr.secret = c->creds.secret;
+	cr.secret_len = c->creds.secret_len;
+	cr.security_token = c->creds.token;
+	r = sls_request_sign(&c->req, &s, &cr, now);
+	if (r != 1)
+		return r;
+	sls_request_raw(&c->req, sls_buf_str(&c->req.url) + strlen(c->cfg.endpoint.url_base),
+	                &k->raw);
+	return k->raw.oom ? 0 : 1;
+}
+
+/* The value of header name in the raw request, as a secret to redact. */
+static void sent_value(const sls_buf *raw, const char *name, const char *after,
+                       sls_secret *out)
+{
+	const char *p = strstr(sls_buf_str(raw), name), *end;
+
+	out->p = NULL;
+	out->n = 0;
+	if (p == NULL)
+		return;
+	p += strlen(name);
+	end = strstr(p, "\r\n");
+	if (end == NULL)
+		return;
+	if (after != NULL) {                  /* the signature, not the whole value */
+		const char *q = p, *hit = NULL;
+		while ((q = strstr(q, after)) != NULL && q < end)
+			hit = q++;
+		if (hit == NULL)
+			return;
+		p = hit + strlen(after);
+	}
+	out->p = p;
+	out->n = (size_t)(end - p);
+}
+
+/* What the server may echo and err must not show: the client's secret and
+ * the security token and signature this attempt sent. */
+static size_t secrets_of(const sls_call *k, sls_secret s[4])
+{
+	const sls_client *c = k->client;
+
+	s[0].p = c->creds.secret;
+	s[0].n = c->creds.secret != NULL ? strlen(c->creds.secret) : 0;
+	sent_value(&k->raw, "\r\nx-acs-security-token: ", NULL, &s[1]);
+	sent_value(&k->raw, "\r\nauthorization: ", c->cfg.version == 4 ? "Signature=" : ":",
+	           &s[2]);
+	return 3;
+}
+
+static int finish_local(lua_State *L, sls_call *k, const char *code, const char *msg,
+                        int *nres)
+{
+	sls_outcome_local(&k->o, code, msg);
+	k->phase = PH_DONE;
+	*nres = sls_result_failure(L, k);
+	return OP_DONE;
+}
+
+/* Advances the call to its next step. At OP_DONE the results are pushed
+ * and *nres is their count. */
+static int step(lua_State *L, sls_call *k, int *nres)
+{
+	sls_client *c = k->client;
+	sls_secret secrets[4];
+	sls_decision d;
+	time_t now;
+	int r;
+
+	for (;;) {
+		/* Each step may follow a call into Lua (a provider, a yield in
+		 * nginx): the client may have been closed meanwhile. */
+		if (!c->open && k->phase != PH_DONE)
+			return finish_local(L, k, "ClientClosed", "the client was closed during "
+			                    "the call", nres);
+		switch (k->phase) {
+		case PH_START:
+			now = time(NULL);
+			if (!k->creds_asked && sls_creds_due(&c->creds, now)) {
+				k->creds_asked = 1;
+				return OP_CREDENTIALS;
+			}
+			if (!sls_creds_usable(&c->creds, now))
+				return finish_local(L, k, "NoCredentials", sls_creds_why(&c->creds), nres);
+			k->attempt++;
+			k->sent_at = now;
+			r = build(c, k, (time_t)(now + c->skew));
+			if (r <= 0)
+				return finish_local(L, k, r == 0 ? "OutOfMemory" : "BadRequest", r == 0
+				                    ? "could not build the request" : "the clock is "
+				                    "outside the years 1970 to 9999", nres);
+			sls_exchange_start(&k->x, c->cfg.endpoint.https,
+			                   sls_call_now_ms() + c->cfg.timeout);
+			k->phase = PH_EXCHANGE;
+			return OP_EXCHANGE;
+		case PH_EXCHANGE:                 /* the driver gave up on the exchange */
+			if (k->x.code == NULL)
+				k->x.code = "NetworkError";
+			k->phase = PH_ANSWERED;
+			break;
+		case PH_ANSWERED:
+			if (k->x.code == NULL) {
+				if (sls_result_read(L, k, secrets, secrets_of(k, secrets))) {
+					k->phase = PH_DONE;
+					*nres = 1;
+					return OP_DONE;
+				}
+			} else {
+				sls_outcome_local(&k->o, k->x.code, k->x.message);
+			}
+			d = sls_policy_next(&k->o, k->attempt, c->cfg.max_attempts, k->skew_fixed,
+			                    time(NULL), sls_client_random(c));
+			if (d.learn_skew) {
+				c->skew = d.skew;
+				k->skew_fixed = 1;
+				k->o.retryable = 1;
+			}
+			if (d.wait_ms < 0) {
+				k->phase = PH_DONE;
+				*nres = sls_result_failure(L, k);
+				return OP_DONE;
+			}
+			k->wait_ms = d.wait_ms;
+			k->phase = PH_START;
+			return OP_WAIT;
+		default:                          /* PH_DONE: asked again */
+			*nres = sls_result_failure(L, k);
+			return OP_DONE;
+		}
+	}
+}
+
+/* ------------------------------------------------- the libcurl driver */
+
+static void exchange_curl(sls_client *c, sls_call *k)
+{
+	sls_http_result hr;
+
+	sls_http_post(&c->http, sls_buf_str(&c->req.url), c->req.headers, c->req.nheaders,
+	              &k->x.answer, &hr);
+	if (hr.code != CURLE_OK) {
+		k->x.code = sls_http_code_name(&k->x.answer, hr.code);
+		snprintf(k->x.message, sizeof k->x.message, "%s", k->x.answer.code != NULL
+		         ? k->x.answer.why : hr.error[0] ? hr.error : curl_easy_strerror(hr.code));
+	}
+	k->phase = PH_ANSWERED;
+}
+
+int sls_call_run(lua_State *L, sls_call *k)
+{
+	sls_client *c = k->client;
+	int base = lua_gettop(L), nres = 0;
+
+	for (;;) {
+		lua_settop(L, base);
+		switch (step(L, k, &nres)) {
+		case OP_DONE:
+			return nres;
+		case OP_CREDENTIALS:
+			if (sls_creds_ask(L, &c->creds, time(NULL)))
+				sls_sign_ctx_forget(&c->sign);   /* keyed with the old secret */
+			break;
+		case OP_EXCHANGE:
+			exchange_curl(c, k);
+			break;
+		case OP_WAIT:
+			sleep_ms(k->wait_ms);
+			break;
+		}
+	}
+}
+
+/* ------------------------------------- the cosocket driver's interface */
+
+static sls_call *check_call(lua_State *L)
+{
+	return luaL_checkudata(L, 1, SLS_CALL_MT);
+}
+
+/* sls._call(client, action, opts): a call for sls/ngx.lua. */
+int sls_call_lua(lua_State *L)
+{
+	sls_call *k;
+
+	sls_client_check(L, 1);
+	luaL_checkoption(L, 2, NULL, actions);
+	lua_settop(L, 3);
+	k = sls_call_new(L, 1, luaL_checkoption(L, 2, NULL, actions), 3);
+	k->cosockets = 1;
+	lua_pushvalue(L, 1);                  /* the client lives while the call does */
+	k->client_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	return 1;
+}
+
+/* The connection pool of a client's endpoint: everything that makes two
+ * connections different, and the client, which keeps its own (as libcurl
+ * keeps them per handle). */
+static void push_pool(lua_State *L, const sls_client *c, int fresh)
+{
+	lua_pushfstring(L, "sls:%s:%d%s:%d%s", c->cfg.endpoint.host, (int)c->cfg.endpoint.port,
+	                c->cfg.endpoint.https ? (c->cfg.ssl_verify ? ":tls" : ":tls-noverify")
+	                                      : "", (int)c->serial, fresh ? ":fresh" : "");
+}
+
+/* call:next() -> "credentials", provider, ms | "exchange", raw, host, port,
+ * https, pool, ssl_verify, connect_ms | "wait", ms | "done", results... */
+static int call_next(lua_State *L)
+{
+	sls_call *k = check_call(L);
+	sls_client *c = k->client;
+	int nres = 0;
+
+	lua_settop(L, 1);
+	switch (step(L, k, &nres)) {
+	case OP_CREDENTIALS:
+		lua_pushliteral(L, "credentials");
+		lua_rawgeti(L, LUA_REGISTRYINDEX, c->creds.provider);
+		lua_pushinteger(L, SLS_CRED_TIMEOUT_MS);
+		return 3;
+	case OP_EXCHANGE:
+		lua_pushliteral(L, "exchange");
+		lua_pushlstring(L, k->raw.data, k->raw.len);
+			lua_pushstring(L, c->cfg.endpoint.host);
+		lua_pushinteger(L, (lua_Integer)c->cfg.endpoint.port);
+		lua_pushboolean(L, c->cfg.endpoint.https);
+		push_pool(L, c, 0);
+		lua_pushboolean(L, c->cfg.ssl_verify);
+		lua_pushinteger(L, sls_exchange_connect_ms(&k->x, c->cfg.connect_timeout,
+		                                           sls_call_now_ms()));
+		return 8;
+	case OP_WAIT:
+		lua_pushliteral(L, "wait");
+		lua_pushinteger(L, (lua_Integer)k->wait_ms);
+		return 2;
+	default:
+		lua_pushliteral(L, "done");
+		lua_insert(L, -1 - nres);
+		return nres + 1;
+	}
+}
+
+static const char *const io_next[] = {
+	"handshake", "send", "read", "keepalive", "close", "resend"
+};
+
+int sls_call_io_args(lua_State *L, sls_exchange *x)
+{
+	static const char *const ops[] = { "connect", "handshake", "send", "read", NULL };
+	int io = luaL_checkoption(L, 2, NULL, ops), verdict;
+	const char *data = NULL;
+	size_t n = 0, want;
+	long ms;
+
+	if (io == SLS_IO_READ && lua_type(L, 3) == LUA_TSTRING)
+		data = lua_tolstring(L, 3, &n);
+	verdict = sls_exchange_next(x, io, lua_toboolean(L, 3), data, n, lua_tostring(L, 4),
+	                            (int)luaL_optinteger(L, 5, 0), sls_call_now_ms(), &want, &ms);
+	lua_settop(L, 1);
+	lua_pushstring(L, io_next[verdict]);
+	lua_pushinteger(L, verdict == SLS_NEXT_READ ? (lua_Integer)want : ms);
+	lua_pushinteger(L, ms);
+	return verdict;
+}
+
+int sls_call_io_push(lua_State *L, sls_exchange *x, int verdict)
+{
+	(void)x;
+	switch (verdict) {
+	case SLS_NEXT_READ:
+		return 3;                         /* "read", want, ms */
+	case SLS_NEXT_HANDSHAKE:
+	case SLS_NEXT_SEND:
+		lua_pop(L, 1);                    /* "send", ms */
+		return 2;
+	default:
+		lua_pop(L, 2);
+		return 1;
+	}
+}
+
+/* call:io(op, ok_or_data, err, reused) after a socket operation: what to do
+ * next, as exchange.c decides: "handshake", ms | "send", ms | "read", want,
+ * ms | "keepalive", idle_ms | "close" | "resend", pool, connect_ms. */
+static int call_io(lua_State *L)
+{
+	sls_call *k = check_call(L);
+	int verdict;
+
+	if (k->phase != PH_EXCHANGE)
+		return luaL_error(L, "sls.Call: no exchange under way");
+	verdict = sls_call_io_args(L, &k->x);
+	switch (verdict) {
+	case SLS_NEXT_KEEPALIVE:
+		k->phase = PH_ANSWERED;
+		lua_pop(L, 2);
+		lua_pushinteger(L, 60000);        /* idle time in the pool */
+		return 2;
+	case SLS_NEXT_RESEND:
+		lua_pop(L, 2);
+		sls_exchange_resend(&k->x);
+		push_pool(L, k->client, 1);
+		lua_pushinteger(L, sls_exchange_connect_ms(&k->x, k->client->cfg.connect_timeout,
+		                                           sls_call_now_ms()));
+		return 3;
+	case SLS_NEXT_CLOSE:
+		k->phase = PH_ANSWERED;
+		/* fall through */
+	default:
+		return sls_call_io_push(L, &k->x, verdict);
+	}
+}
+
+/* call:credentials(creds, err): what the provider answered (sls/ngx.lua
+ * asked it over cosockets). */
+static int call_credentials(lua_State *L)
+{
+	sls_call *k = check_call(L);
+	sls_client *c = k->client;
+
+	lua_settop(L, 3);
+	if (c->open && sls_creds_apply(L, &c->creds, 2, 3, time(NULL)))
+		sls_sign_ctx_forget(&c->sign);
+	return 0;
+}
+
+/* --------------------------------------------------- sls._prepare */
+
+/* sls._prepare(client, action, opts[, now]): the signed request as it
+ * would be sent at now, without sending it; the provider is asked first
+ * when due. For the specs and tools. */
+int sls_call_prepare(lua_State *L)
+{
+	sls_client *c = sls_client_check(L, 1);
+	int action = luaL_checkoption(L, 2, NULL, actions), nres = 0;
+	time_t now = (time_t)luaL_optnumber(L, 4, (lua_Number)time(NULL));
+	const char *url;
+	sls_call *k;
+	size_t i;
+
+	lua_settop(L, 4);
+	k = sls_call_new(L, 1, action, 3);
+	if (sls_creds_due(&c->creds, now) && sls_creds_ask(L, &c->creds, now))
+		sls_sign_ctx_forget(&c->sign);
+	if (!c->open || !sls_creds_usable(&c->creds, now))
+		return finish_local(L, k, c->open ? "NoCredentials" : "ClientClosed",
+		                    c->open ? sls_creds_why(&c->creds) : "the client was closed",
+		                    &nres), nres;
+	k->attempt = 1;
+	k->sent_at = now;
+	if (build(c, k, (time_t)(now + c->skew)) != 1)
+		return finish_local(L, k, "BadRequest", "could not build the request at this "
+		                    "time", &nres), nres;
+	url = sls_buf_str(&c->req.url);
+	lua_createtable(L, 0, 9);
+	lua_pushliteral(L, "POST");
+	lua_setfield(L, -2, "method");
+	lua_pushstring(L, url);
+	lua_setfield(L, -2, "url");
+	lua_pushstring(L, url + strlen(c->cfg.endpoint.url_base));
+	lua_setfield(L, -2, "path");
+	lua_pushstring(L, c->cfg.endpoint.host);
+	lua_setfield(L, -2, "host");
+	lua_pushinteger(L, (lua_Integer)c->cfg.endpoint.port);
+	lua_setfield(L, -2, "port");
+	lua_pushboolean(L, c->cfg.endpoint.https);
+	lua_setfield(L, -2, "https");
+	lua_pushnumber(L, (lua_Number)now);
+	lua_setfield(L, -2, "sent_at");
+	lua_createtable(L, 0, (int)c->req.nheaders);
+	for (i = 0; i < c->req.nheaders; i++) {
+		lua_pushstring(L, c->req.headers[i].value);
+		lua_setfield(L, -2, c->req.headers[i].key);
+	}
+	lua_setfield(L, -2, "headers");
+	lua_pushlstring(L, k->raw.data, k->raw.len);
+	lua_setfield(L, -2, "raw");
+	return 1;
+}
+
+void sls_call_register(lua_State *L)
+{
+	static const luaL_Reg methods[] = {
+		{ "next",        call_next },
+		{ "io",          call_io },
+		{ "credentials", call_credentials },
+		{ NULL, NULL }
+	};
+
+	if (luaL_newmetatable(L, SLS_CALL_MT)) {
+		lua_pushcfunction(L, call_gc);
+		lua_setfield(L, -2, "__gc");
+		lua_newtable(L);
+		sls_setfuncs(L, methods);
+		lua_setfield(L, -2, "__index");
+		lua_pushliteral(L, SLS_CALL_MT);
+		lua_setfield(L, -2, "__name");
+	}
+	lua_pop(L, 1);
+}

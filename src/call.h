@@ -1,0 +1,69 @@
+/* One call (create_ticket or refresh_token), the same for both transports.
+ *
+ * Its options are checked once, then a small state machine says what to do
+ * next: ask the credentials provider, exchange the request for an answer,
+ * wait before another attempt, or finish with a result or `nil, err,
+ * detail`. Over libcurl, sls_call_run does each step in C. Inside nginx,
+ * sls/ngx.lua does them over cosockets (C functions cannot yield there)
+ * through the sls.Call methods below, feeding the answer's raw bytes back
+ * to C: Lua moves bytes, C decides. */
+#ifndef SLS_CALL_H
+#define SLS_CALL_H
+
+#include <time.h>
+
+#include "buf.h"
+#include "compat.h"
+#include "exchange.h"
+#include "policy.h"
+
+#define SLS_CALL_MT "sls.Call"
+
+enum { SLS_ACTION_TICKET, SLS_ACTION_REFRESH };
+
+typedef struct sls_call {
+	int          client_ref;   /* registry ref: the client lives as long */
+	struct sls_client *client;
+	int          action;
+	int          has_exp, has_at;
+	long long    exp, at;
+	int          phase;
+	int          attempt;
+	int          creds_asked;  /* the provider was asked in this call */
+	int          skew_fixed;   /* the clock offset was learnt in this call */
+	int          cosockets;    /* driven by sls/ngx.lua */
+	long long    deadline;     /* monotonic ms: the attempt's end */
+	time_t       sent_at;
+	long         wait_ms;
+	sls_outcome  o;
+	sls_exchange x;            /* the attempt's exchange and its answer */
+	sls_buf      raw;          /* the request as sent: wiped */
+	size_t       ticket_len;
+	const char  *ticket;       /* refresh_token's ticket, copied behind */
+} sls_call;
+
+/* Checks the call options at opts (raises on misuse) and pushes a call of
+ * the client at cidx. */
+sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts);
+/* Runs the call to its end over libcurl, blocking; pushes the result or
+ * `nil, err, detail` and returns their count. */
+int  sls_call_run(lua_State *L, sls_call *k);
+/* sls._prepare(client, action, opts[, now]): the signed request, not sent. */
+int  sls_call_prepare(lua_State *L);
+/* sls._call(client, action, opts): a call for sls/ngx.lua to drive. */
+int  sls_call_lua(lua_State *L);
+/* Registers the sls.Call metatable. */
+void sls_call_register(lua_State *L);
+
+/* For the io methods of a call and of a fetch (natives.c): reads (self,
+ * op, ok_or_data, err, reused), runs the exchange's decision, and leaves
+ * self, the verdict's name and two numbers (want or ms, ms) on the stack;
+ * returns the verdict (SLS_NEXT_*). sls_call_io_push trims what the
+ * verdict does not use and returns the count of values to return. */
+int  sls_call_io_args(lua_State *L, sls_exchange *x);
+int  sls_call_io_push(lua_State *L, sls_exchange *x, int verdict);
+
+/* Milliseconds of a monotonic clock. */
+long long sls_call_now_ms(void);
+
+#endif

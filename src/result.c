@@ -1,0 +1,287 @@
+#include "result.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "date.h"
+#include "response.h"
+
+static char json_decode_key;      /* registry: cjson.safe.decode */
+static char denied_key;           /* registry: call -> accessDeniedDetail */
+
+void sls_result_register(lua_State *L)
+{
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "cjson.safe");
+	lua_call(L, 1, 1);
+	lua_pushlightuserdata(L, &json_decode_key);
+	lua_getfield(L, -2, "decode");
+	if (!lua_isfunction(L, -1))
+		luaL_error(L, "sls: cjson.safe has no decode function");
+	lua_rawset(L, LUA_REGISTRYINDEX);
+	lua_pop(L, 1);
+	/* Weak-keyed: a collected call takes its extras along. */
+	lua_pushlightuserdata(L, &denied_key);
+	lua_newtable(L);
+	lua_createtable(L, 0, 1);
+	lua_pushliteral(L, "k");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
+/* The call's userdata is the key of its extras; k is at the bottom of its
+ * own userdata block, so the address identifies it. */
+static void push_extras_table(lua_State *L)
+{
+	lua_pushlightuserdata(L, &denied_key);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+}
+
+int sls_result_failure(lua_State *L, sls_call *k)
+{
+	const sls_outcome *o = &k->o;
+	luaL_Buffer b;
+	char tail[256];
+	int n = 0;
+
+	luaL_checkstack(L, 6, "sls: result");
+	lua_pushnil(L);
+	luaL_buffinit(L, &b);
+	luaL_addstring(&b, o->code);
+	luaL_addstring(&b, ": ");
+	luaL_addstring(&b, o->message);
+	tail[0] = '\0';
+	if (o->status > 0)
+		n += snprintf(tail + n, sizeof tail - (size_t)n, "HTTP %ld", o->status);
+	if (o->request_id[0] != '\0')
+		n += snprintf(tail + n, sizeof tail - (size_t)n, "%srequest id %s",
+		              n ? ", " : "", o->request_id);
+	if (k->attempt > 1)
+		n += snprintf(tail + n, sizeof tail - (size_t)n, "%s%d attempts",
+		              n ? ", " : "", k->attempt);
+	if (n > 0) {
+		luaL_addstring(&b, " (");
+		luaL_addstring(&b, tail);
+		luaL_addchar(&b, ')');
+	}
+	luaL_pushresult(&b);
+	lua_createtable(L, 0, 7);
+	lua_pushstring(L, o->code);
+	lua_setfield(L, -2, "code");
+	lua_pushstring(L, o->message);
+	lua_setfield(L, -2, "message");
+	lua_pushinteger(L, (lua_Integer)o->status);
+	lua_setfield(L, -2, "status");
+	if (o->request_id[0] != '\0') {
+		lua_pushstring(L, o->request_id);
+		lua_setfield(L, -2, "request_id");
+	}
+	lua_pushboolean(L, o->retryable);
+	lua_setfield(L, -2, "retryable");
+	lua_pushinteger(L, k->attempt);
+	lua_setfield(L, -2, "attempts");
+	push_extras_table(L);
+	lua_pushlightuserdata(L, k);
+	lua_rawget(L, -2);
+	lua_setfield(L, -3, "access_denied_detail");
+	lua_pop(L, 1);
+	return 3;
+}
+
+/* Pushes the response headers as a table with lower-case names. */
+static void push_headers(lua_State *L, const char *cur, const char *end)
+{
+	sls_span k, v;
+	size_t i;
+	char name[128];
+
+	lua_createtable(L, 0, 8);
+	while (sls_header_next(&cur, end, &k, &v)) {
+		if (k.n >= sizeof name)
+			continue;
+		for (i = 0; i < k.n; i++) {
+			char ch = k.p[i];
+			name[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+		}
+		lua_pushlstring(L, name, k.n);
+		lua_pushvalue(L, -1);
+		lua_rawget(L, -3);
+		if (lua_isnil(L, -1)) {
+			lua_pop(L, 1);
+			lua_pushlstring(L, v.p, v.n);
+		} else {                      /* repeated: joined as RFC 9110 allows */
+			lua_pushliteral(L, ", ");
+			lua_pushlstring(L, v.p, v.n);
+			lua_concat(L, 3);
+		}
+		lua_rawset(L, -3);
+	}
+}
+
+/* The string at t[key] (t at idx), left on the stack; NULL (and nil left)
+ * when it is not a string. */
+static const char *json_string(lua_State *L, int idx, const char *key, size_t *n)
+{
+	if (!lua_istable(L, idx)) {
+		lua_pushnil(L);
+		return NULL;
+	}
+	lua_getfield(L, idx, key);
+	return lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, n) : NULL;
+}
+
+/* Copies server text into dst, cleaned of the secrets. */
+static void clean_into(char *dst, size_t size, const char *s, size_t n,
+                       const sls_secret *secrets, size_t nsecrets)
+{
+	sls_text_clean(dst, size, s, n, secrets, nsecrets);
+}
+
+/* A copy of the JSON value at idx with every string cleaned, at most four
+ * levels deep (deeper tables are left out). Pushes it. */
+static void push_cleaned(lua_State *L, int idx, int depth, const sls_secret *secrets,
+                         size_t nsecrets)
+{
+	char text[SLS_TEXT_MAX + 1];
+	size_t n;
+
+	idx = sls_absindex(L, idx);
+	luaL_checkstack(L, 4, "sls: result");
+	if (lua_type(L, idx) == LUA_TSTRING) {
+		const char *s = lua_tolstring(L, idx, &n);
+		lua_pushlstring(L, text, sls_text_clean(text, sizeof text, s, n, secrets, nsecrets));
+	} else if (lua_istable(L, idx) && depth < 4) {
+		lua_newtable(L);
+		lua_pushnil(L);
+		while (lua_next(L, idx) != 0) {
+			if (lua_type(L, -2) == LUA_TSTRING || lua_type(L, -2) == LUA_TNUMBER) {
+				lua_pushvalue(L, -2);
+				push_cleaned(L, -2, depth + 1, secrets, nsecrets);
+				lua_rawset(L, -5);
+			}
+			lua_pop(L, 1);
+		}
+	} else if (lua_type(L, idx) == LUA_TNUMBER || lua_type(L, idx) == LUA_TBOOLEAN) {
+		lua_pushvalue(L, idx);
+	} else {
+		lua_pushnil(L);
+	}
+}
+
+/* Keeps accessDeniedDetail of an error answer (the official SDK surfaces
+ * it) for detail.access_denied_detail. */
+static void keep_denied(lua_State *L, sls_call *k, int json, const sls_secret *secrets,
+                        size_t nsecrets)
+{
+	push_extras_table(L);
+	lua_pushlightuserdata(L, k);
+	if (lua_istable(L, json)) {
+		lua_getfield(L, json, "accessDeniedDetail");
+		push_cleaned(L, -1, 0, secrets, nsecrets);
+		lua_remove(L, -2);
+	} else {
+		lua_pushnil(L);
+	}
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
+}
+
+int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t nsecrets)
+{
+	sls_outcome *o = &k->o;
+	const char *head = sls_buf_str(&k->x.answer.head), *body = sls_buf_str(&k->x.answer.body);
+	size_t head_n = k->x.answer.head.len, body_n = k->x.answer.body.len, n = 0, mn = 0;
+	const char *field = k->action == SLS_ACTION_TICKET ? "ticket" : "accessToken";
+	const char *code, *msg, *value, *html;
+	long status = k->x.answer.status;
+	sls_span v;
+	int json;
+
+	luaL_checkstack(L, 10, "sls: result");
+	sls_outcome_clear(o);
+	o->status = status;
+	o->retry_after = sls_retry_after(head, head_n);
+	if (sls_header_find(head, head_n, "x-log-requestid", &v))
+		clean_into(o->request_id, sizeof o->request_id, v.p, v.n, secrets, nsecrets);
+	if (sls_header_find(head, head_n, "date", &v))
+		o->have_date = sls_date_parse_rfc1123(v.p, v.n, &o->server_date);
+	html = sls_looks_like_html(body, body_n) ? "an HTML page instead of an SLS "
+	       "answer (a proxy or gateway in between?)" : NULL;
+
+	lua_pushlightuserdata(L, &json_decode_key);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+	lua_pushlstring(L, body, body_n);
+	if (lua_pcall(L, 1, 1, 0) != 0) {
+		lua_pop(L, 1);
+		lua_pushnil(L);
+	}
+	json = lua_gettop(L);
+
+	if (status >= 400) {
+		code = json_string(L, json, "errorCode", &n);
+		msg = json_string(L, json, "errorMessage", &mn);
+		if (code != NULL && n > 0) {
+			clean_into(o->code, sizeof o->code, code, n, secrets, nsecrets);
+			clean_into(o->message, sizeof o->message, msg ? msg : "(no message)",
+			           msg ? mn : 12, secrets, nsecrets);
+			o->retryable = sls_retryable_status(status, o->code);
+		} else {
+			snprintf(o->code, sizeof o->code, "BadResponse");
+			snprintf(o->message, sizeof o->message, "%s", html ? html : body_n
+			         ? "an error answer that is not SLS JSON"
+			         : "an error answer with an empty body");
+			o->retryable = sls_retryable_status(status, NULL);
+		}
+		keep_denied(L, k, json, secrets, nsecrets);
+		return 0;
+	}
+	if (status < 200 || status > 299) {
+		sls_outcome_local(o, "BadResponse", "unexpected HTTP status");
+		o->status = status;
+		o->retryable = 0;
+		snprintf(o->message, sizeof o->message, "unexpected HTTP status %ld", status);
+		return 0;
+	}
+	value = json_string(L, json, field, &n);
+	if (value == NULL || n == 0 || memchr(value, '\0', n) != NULL) {
+		snprintf(o->code, sizeof o->code, "BadResponse");
+		snprintf(o->message, sizeof o->message, "%s",
+		         value != NULL && n > 0 ? (k->action == SLS_ACTION_TICKET
+		             ? "the ticket contains a NUL byte" : "the accessToken contains a NUL byte")
+		         : !lua_istable(L, json) ? (html ? html : body_n ? "the answer is not JSON"
+		                                                         : "the answer is empty")
+		         : k->action == SLS_ACTION_TICKET ? "the answer has no ticket"
+		         : "the answer has no accessToken");
+		o->retryable = 0;
+		return 0;
+	}
+
+	lua_createtable(L, 0, 8);
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -2, k->action == SLS_ACTION_TICKET ? "ticket" : "access_token");
+	if (o->request_id[0] != '\0') {
+		lua_pushstring(L, o->request_id);
+		lua_setfield(L, -2, "request_id");
+	}
+	lua_pushinteger(L, (lua_Integer)status);
+	lua_setfield(L, -2, "status");
+	push_headers(L, head, head + head_n);
+	lua_setfield(L, -2, "headers");
+	lua_pushvalue(L, json);
+	lua_setfield(L, -2, "body");
+	{
+		long long exp = k->has_exp ? k->exp : SLS_DEFAULT_EXPIRY;
+		long long at = k->has_at ? k->at : SLS_DEFAULT_EXPIRY;
+		if (k->action == SLS_ACTION_TICKET) {
+			lua_pushinteger(L, (lua_Integer)(k->sent_at + exp));
+			lua_setfield(L, -2, "expires_at");
+			if (at > exp)
+				at = exp;
+		}
+		lua_pushinteger(L, (lua_Integer)(k->sent_at + at));
+		lua_setfield(L, -2, "access_token_expires_at");
+	}
+	return 1;
+}
