@@ -34,6 +34,16 @@ describe("faults", function()
     end)
   end
 
+  for _, case in ipairs(H.ODD_ANSWERS) do
+    it("mints through " .. case[1], function()
+      local client = emu:client(H.merge(H.STS, { timeout = 1000 }))
+      emu:fault(case[2])
+      local res, err = client:create_ticket()
+      assert.is_nil(err)
+      assert.truthy(res.ticket)
+    end)
+  end
+
   it("retries retryable faults and reports the attempts", function()
     local client = emu:client { max_attempts = 3 }
     emu:fault({ kind = "error", status = 503, code = "ServerBusy" }, { kind = "drop" })

@@ -68,4 +68,54 @@ describe("client lifecycle", function()
       return names
     end)())
   end)
+
+  describe("against what providers and callers may do", function()
+    local emu
+    setup(function() emu = H.start_emulator() end)
+    teardown(function() emu:stop() end)
+    before_each(function() emu:reset() end)
+
+    it("returns ClientClosed when the provider closes its own client", function()
+      local c
+      c = sls.new { endpoint = emu.url, max_attempts = 1, credentials = { get = function()
+        c:close()
+        return { access_key_id = H.KEY.access_key_id, access_key_secret = H.KEY.access_key_secret }
+      end } }
+      local res, err, detail = c:create_ticket()
+      assert.is_nil(res)
+      assert.matches("^ClientClosed: ", err)
+      assert.equal("ClientClosed", detail.code)
+      assert.equal(0, emu:requests())
+    end)
+
+    for _, exp in ipairs({ math.huge, -math.huge, 1e300, -1, 0 / 0, 2 ^ 63, "soon" }) do
+      it("takes an absurd expiration (" .. tostring(exp) .. ") without overflow and keeps working", function()
+        local asked = 0
+        local c = sls.new { endpoint = emu.url, max_attempts = 1, credentials = { get = function()
+          asked = asked + 1
+          return { access_key_id = H.STS.access_key_id, access_key_secret = H.STS.access_key_secret,
+                   security_token = H.STS.security_token, expiration = exp }
+        end } }
+        assert.truthy(c:create_ticket())
+        assert.truthy(c:create_ticket())
+        -- Temporary keys without a usable expiry are asked for again within
+        -- the hour, not cached for ever (nor asked for at every call).
+        local huge = type(exp) == "number" and exp > 1e9
+        assert.equal(1, asked)
+        local _, err = sls._prepare(c, "create_ticket", {}, os.time() + 3600)
+        assert.is_nil(err)
+        assert.equal(huge and 1 or 2, asked)
+      end)
+    end
+
+    it("refuses to sign at a time no date can be written for", function()
+      local c = sls.new(H.KEY)
+      for _, now in ipairs({ 1e17, -1, 253402300800 }) do
+        local req, err, detail = sls._prepare(c, "create_ticket", {}, now)
+        assert.is_nil(req)
+        assert.equal("BadRequest", detail.code)
+        assert.matches("could not build the request", err)
+      end
+    end)
+  end)
 end)

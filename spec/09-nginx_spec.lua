@@ -113,6 +113,44 @@ describe("nginx #nginx", function()
     assert.equal(1, emu:stats().cred.uri)
   end)
 
+  it("leaves nothing behind when a light thread is killed during a credential fetch", function()
+    local ok, err, secs, asked = run(([[
+      local asked = 0
+      local c = sls.new{ endpoint = %q, max_attempts = 1, credentials = { get = function()
+        asked = asked + 1
+        ngx.sleep(0.3)
+        return { access_key_id = %q, access_key_secret = %q }
+      end } }
+      local t = ngx.thread.spawn(function() return c:create_ticket() end)
+      ngx.sleep(0.05)
+      assert(ngx.thread.kill(t))
+      ngx.update_time()
+      local t0 = ngx.now()
+      local res, err = c:create_ticket()
+      ngx.update_time()
+      return res ~= nil, err, ngx.now() - t0, asked]]):format(emu.url, H.KEY.access_key_id,
+                                                             H.KEY.access_key_secret))
+    assert.is_nil(err)
+    assert.is_true(ok)
+    assert.is_true(secs < 1, "the next call waited " .. secs .. " s")
+    assert.equal(1, asked)              -- the fetch under way was not lost
+  end)
+
+  it("returns ClientClosed from a call whose client is closed while it waits", function()
+    emu:fault({ kind = "delay", seconds = 0.4 })
+    local ok, err, code, other = run("local c = " .. client_src() .. [[
+      local t = ngx.thread.spawn(function() return c:create_ticket() end)
+      ngx.sleep(0.1)
+      c:close()
+      local ok, res, err, detail = ngx.thread.wait(t)
+      local other = ]] .. client_src() .. [[:create_ticket()
+      return ok and res == nil, err, detail and detail.code, other ~= nil]])
+    assert.is_true(ok)
+    assert.matches("^ClientClosed: ", err)
+    assert.equal("ClientClosed", code)
+    assert.is_true(other)               -- other clients go on
+  end)
+
   it("refuses to block init_worker_by_lua, unless the client asked for libcurl", function()
     assert.matches("sls: cannot call SLS in nginx's init_worker phase without blocking the "
       .. "worker", run("return init_worker_refused"), 1, true)
@@ -170,6 +208,33 @@ describe("nginx #nginx", function()
       assert.truthy(after)
     end)
   end
+
+  for _, case in ipairs(H.ODD_ANSWERS) do
+    it("over cosockets, mints through " .. case[1], function()
+      emu:fault(case[2])
+      local ticket, err = run("local c = " .. client_src() .. [[
+        local res, err = c:create_ticket()
+        return res and res.ticket, err]])
+      assert.is_nil(err)
+      assert.truthy(ticket)
+    end)
+  end
+
+  it("reads an endless header line with a bounded worker (peak RSS + < 64 MB)", function()
+    emu:fault({ kind = "endless_header", seconds = 4 })
+    local grew, err = run("local c = " .. client_src() .. [[
+      local function peak()
+        local f = io.open("/proc/self/status")
+        local kb = tonumber(f:read("*a"):match("VmHWM:%s*(%d+)"))
+        f:close()
+        return kb
+      end
+      local before = peak()
+      local _, err = c:create_ticket()
+      return (peak() - before) / 1024, err]])
+    assert.matches("^ResponseTooLarge: a header line over 16 KiB", err)
+    assert.is_true(grew < 64, "the worker's peak RSS grew by " .. grew .. " MB")
+  end)
 
   it("retries with ngx.sleep and reports the attempts", function()
     emu:fault({ kind = "error", status = 503, code = "ServerBusy" }, { kind = "drop" })

@@ -215,6 +215,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("x-log-requestid", secrets.token_hex(12).upper())
         for k, v in (extra or {}).items():
             self.send_header(k, v)
+        for k, v in getattr(self, "extra_lines", ()):
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
 
@@ -281,6 +283,7 @@ class Handler(BaseHTTPRequestHandler):
             delay = state.delay
         if delay:
             time.sleep(delay)
+        self.extra_lines = []
         if fault and self.inject(fault):
             return
         try:
@@ -445,6 +448,15 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "delay":
             time.sleep(f.get("seconds", 1))
             return False
+        if kind == "continue":
+            # An interim answer first: the real one follows.
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.wfile.flush()
+            return False
+        if kind == "many_headers":
+            self.extra_lines = [("Set-Cookie", f"c{i}={'v' * 90}; Path=/")
+                                for i in range(f.get("count", 2000))]
+            return False
         if kind == "error":
             extra = {"Retry-After": str(f["retry_after"])} if "retry_after" in f else None
             self.send(f.get("status", 500), {"errorCode": f.get("code", "InternalServerError"),
@@ -462,6 +474,42 @@ class Handler(BaseHTTPRequestHandler):
             self.send(f.get("status", 200), b"", "application/json")
         elif kind == "huge":
             self.send(200, b"{\"ticket\":\"" + b"x" * (2 * 1024 * 1024) + b"\"}")
+        elif kind == "echo":
+            # A server that repeats what it was sent, and tries to forge
+            # log lines: nothing of it may reach err or detail unfiltered.
+            h = {k.lower(): v for k, v in self.headers.items()}
+            said = (f"denied: token {h.get('x-acs-security-token', '')} signed "
+                    f"{h.get('authorization', '')}\r\nX-Injected: yes\x1b[31m")
+            self.send(401, {"errorCode": "Unauthorized", "errorMessage": said,
+                            "accessDeniedDetail": {"AuthAction": "log:CreateTicket",
+                                                   "EncodedDiagnosticMessage": said}})
+        elif kind == "nul_ticket":
+            self.send(200, b'{"ticket":"abc\\u0000def"}')
+        elif kind in ("trickle_head", "trickle_body", "endless_header"):
+            end = time.time() + f.get("seconds", 3)
+            try:
+                if kind == "trickle_head":
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+                    while time.time() < end:     # a header line every 150 ms
+                        self.wfile.write(b"X-Slow: a\r\n")
+                        self.wfile.flush()
+                        time.sleep(0.15)
+                elif kind == "trickle_body":
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                     b"Content-Length: 1000\r\n\r\n")
+                    while time.time() < end:     # a body byte every 150 ms
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.15)
+                else:                            # one header line without end
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Endless: ")
+                    chunk, sent = b"a" * 65536, 0
+                    while time.time() < end and sent < (512 << 20):
+                        self.wfile.write(chunk)
+                        sent += len(chunk)
+            except OSError:
+                pass
+            self.close_connection = True
         elif kind == "huge_chunked":
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

@@ -142,6 +142,28 @@ H.FAULTS = {
   { "a truncated body", { kind = "truncated" }, "BadResponse", 0, true },
   { "a server that never answers", { kind = "stall", seconds = 3 }, "Timeout", 0, true },
   { "a stall mid-body", { kind = "stall_body", seconds = 3 }, "Timeout", 0, true },
+  -- timeout is a deadline for the attempt, not an idle timer.
+  { "a header line every 150 ms", { kind = "trickle_head", seconds = 4 }, "Timeout", 0, true },
+  { "a body byte every 150 ms", { kind = "trickle_body", seconds = 4 }, "Timeout", 0, true },
+  { "an endless header line", { kind = "endless_header", seconds = 4 }, "ResponseTooLarge", 0, false },
+  { "a ticket with a NUL byte", { kind = "nul_ticket" }, "BadResponse", 200, false },
+  -- Server text is untrusted: the token and signature it echoes are
+  -- redacted, its line ends and escapes removed.
+  { "an error that echoes the token and forges log lines", { kind = "echo" }, "Unauthorized",
+    401, false, function(err, detail)
+      assert(not err:find("[%c\127]"), "err is not one printable line: " .. err)
+      assert(not detail.message:find("[%c\127]"), "detail.message has control bytes")
+      assert(err:find("signed LOG [^:]+:%*%*%*"), "the signature was not redacted: " .. err)
+      assert(err:find("token %*%*%*"), "the token was not redacted: " .. err)
+      assert(type(detail.access_denied_detail) == "table", "no access_denied_detail")
+      assert(detail.access_denied_detail.AuthAction == "log:CreateTicket")
+    end },
+}
+
+-- Odd but valid answers: both transports must mint through them.
+H.ODD_ANSWERS = {
+  { "an interim 100 Continue first", { kind = "continue" } },
+  { "2,000 Set-Cookie headers (220 KB)", { kind = "many_headers", count = 2000 } },
 }
 
 -- Asserts what every fault case promises: its code, status and retry flag,
@@ -155,7 +177,9 @@ function H.assert_fault(case, secs, err, detail)
   assert.equal(1, detail.attempts)
   assert.equal(code, err:match("^(%w+):"))
   assert.is_true(secs < 2.5, "took " .. secs .. " s")
+  assert.falsy(err:find("[%c\127]"), "err is not one printable line")
   H.assert_no_secret(err, detail)
+  if case[6] then case[6](err, detail) end
 end
 
 -- A port that was free a moment ago on loopback.

@@ -146,6 +146,8 @@ void sls_http_post(sls_http *h, const char *url, const sls_kv *headers,
 		res->code = CURLE_OUT_OF_MEMORY;
 	} else {
 		res->code = curl_easy_perform(h->curl);
+		if (res->code == CURLE_OUT_OF_MEMORY && sls_httpp_curl_refused(answer))
+			res->code = CURLE_WRITE_ERROR;
 		if (res->code == CURLE_OK && sls_httpp_eof(answer) != SLS_HTTPP_DONE)
 			res->code = CURLE_WRITE_ERROR;
 		if (res->code == CURLE_OK)
@@ -196,6 +198,8 @@ CURLcode sls_http_fetch(const char *method, const char *url, const sls_kv *heade
 			curl_easy_setopt(h.curl, CURLOPT_CUSTOMREQUEST, method);
 	}
 	rc = curl_easy_perform(h.curl);
+	if (rc == CURLE_OUT_OF_MEMORY && sls_httpp_curl_refused(answer))
+		rc = CURLE_WRITE_ERROR;
 	if (rc == CURLE_OK && sls_httpp_eof(answer) != SLS_HTTPP_DONE)
 		rc = CURLE_WRITE_ERROR;
 	if (rc != CURLE_OK)

@@ -416,3 +416,13 @@ size_t sls_httpp_want(const sls_httpp *p)
 		return READ_SIZE;
 	}
 }
+
+int sls_httpp_curl_refused(sls_httpp *p)
+{
+	if (p->state != ST_STATUS && p->state != ST_HEADERS)
+		return 0;
+	if (p->head.len == 0)
+		return 0;
+	fail(p, "ResponseTooLarge", "a header line over 16 KiB");
+	return 1;
+}

@@ -53,4 +53,10 @@ size_t sls_httpp_want(const sls_httpp *p);
  * closes before the first one). */
 int sls_httpp_started(const sls_httpp *p);
 
+/* libcurl gave up with CURLE_OUT_OF_MEMORY: inside the head, that is its
+ * own cap on a header line (100 KiB), which this reader's lower cap would
+ * have refused too; records the same failure and returns 1. 0 when the
+ * head was not under way. */
+int sls_httpp_curl_refused(sls_httpp *p);
+
 #endif
