@@ -301,6 +301,9 @@ int sls_httpp_feed(sls_httpp *p, const char *d, size_t n, size_t *used)
 	int r = p->state == ST_DONE ? SLS_HTTPP_DONE
 	      : p->state == ST_ERROR ? SLS_HTTPP_ERROR : SLS_HTTPP_MORE;
 
+	if (r == SLS_HTTPP_DONE && n > 0 && !p->decoded)
+		p->keep_alive = 0;                /* bytes nobody asked for */
+
 	while (i < n && r == SLS_HTTPP_MORE) {
 		const char *s;
 		size_t len, take;

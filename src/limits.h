@@ -41,6 +41,6 @@
 #define SLS_CRED_TIMEOUT_MS    5000
 
 /* Server text that reaches err or detail is cut to this many bytes. */
-#define SLS_TEXT_MAX           512
+#define SLS_TEXT_MAX           1024
 
 #endif

@@ -24,11 +24,12 @@ build() {  # target, sources...
 }
 build sign src/sign.c src/buf.c
 build endpoint src/endpoint.c
+build httpparse src/httpparse.c src/buf.c
 build answer "${all_src[@]}"
 build embed "${all_src[@]}"
 
 status=0
-for t in sign endpoint answer embed; do
+for t in sign endpoint httpparse answer embed; do
   mkdir -p "fuzz/corpus/$t"
   found=$(mktemp -d)
   log=$out/$t.log
