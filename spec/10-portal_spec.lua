@@ -38,6 +38,20 @@ local function assert_refusal(code, body, headers, message)
   return t.request_id
 end
 
+-- The emulator and a portal pointed at it, env added to its environment.
+local function start(env)
+  local emu = H.start_emulator()
+  return emu, H.start_nginx { env = H.merge({ SLS_ENDPOINT = emu.url, SLS_CONSOLE = emu.url }, env) }
+end
+
+-- Stops both, after checking that no secret reached the portal's error.log.
+local function stop(emu, portal)
+  local log = portal and portal:error_log() or ""
+  if portal then portal:stop() end
+  if emu then emu:stop() end
+  H.assert_no_secret(log)
+end
+
 describe("example portal #nginx", function()
   local emu, portal
 
@@ -59,20 +73,12 @@ describe("example portal #nginx", function()
   end
 
   setup(function()
-    emu = H.start_emulator()
-    portal = H.start_nginx {
-      env = { SLS_ENDPOINT = emu.url, SLS_CONSOLE = emu.url, PORTAL_USERS = USERS,
-              ALIBABA_CLOUD_ACCESS_KEY_ID = H.STS.access_key_id,
-              ALIBABA_CLOUD_ACCESS_KEY_SECRET = H.STS.access_key_secret,
-              ALIBABA_CLOUD_SECURITY_TOKEN = H.STS.security_token },
-    }
+    emu, portal = start { PORTAL_USERS = USERS,
+                          ALIBABA_CLOUD_ACCESS_KEY_ID = H.STS.access_key_id,
+                          ALIBABA_CLOUD_ACCESS_KEY_SECRET = H.STS.access_key_secret,
+                          ALIBABA_CLOUD_SECURITY_TOKEN = H.STS.security_token }
   end)
-  teardown(function()
-    local log = portal and portal:error_log() or ""
-    if portal then portal:stop() end
-    if emu then emu:stop() end
-    H.assert_no_secret(log)
-  end)
+  teardown(function() stop(emu, portal) end)
   before_each(function() emu:reset() end)
 
   it("answers /embed with a link that opens the dashboard once", function()
@@ -364,16 +370,9 @@ describe("example portal without SLS credentials #nginx", function()
   local emu, portal
 
   setup(function()
-    emu = H.start_emulator()
-    portal = H.start_nginx {
-      env = { SLS_ENDPOINT = emu.url, SLS_CONSOLE = emu.url, PORTAL_USERS = "alice:pw-alice",
-              ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true" },
-    }
+    emu, portal = start { PORTAL_USERS = "alice:pw-alice", ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true" }
   end)
-  teardown(function()
-    if portal then portal:stop() end
-    if emu then emu:stop() end
-  end)
+  teardown(function() stop(emu, portal) end)
 
   it("shows the browser a code and a request id, and error.log the credential chain", function()
     local auth = { authorization = basic("alice") }
@@ -403,17 +402,10 @@ describe("example portal without PORTAL_USERS #nginx", function()
   local emu, portal
 
   setup(function()
-    emu = H.start_emulator()
-    portal = H.start_nginx {
-      env = { SLS_ENDPOINT = emu.url, SLS_CONSOLE = emu.url, PORTAL_USERS = "",
-              ALIBABA_CLOUD_ACCESS_KEY_ID = H.KEY.access_key_id,
-              ALIBABA_CLOUD_ACCESS_KEY_SECRET = H.KEY.access_key_secret },
-    }
+    emu, portal = start { PORTAL_USERS = "", ALIBABA_CLOUD_ACCESS_KEY_ID = H.KEY.access_key_id,
+                          ALIBABA_CLOUD_ACCESS_KEY_SECRET = H.KEY.access_key_secret }
   end)
-  teardown(function()
-    if portal then portal:stop() end
-    if emu then emu:stop() end
-  end)
+  teardown(function() stop(emu, portal) end)
 
   it("answers 503 everywhere but /healthz and mints nothing", function()
     for _, path in ipairs { "/", "/embed?project=web&dashboard=overview", "/portal.js", "/sls/refresh" } do
