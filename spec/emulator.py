@@ -462,6 +462,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send(f.get("status", 500), {"errorCode": f.get("code", "InternalServerError"),
                                              "errorMessage": f.get("message", "injected")},
                       extra=extra)
+        elif kind == "echo_token":
+            # A careless server: repeats the request's security token in its
+            # error text, which must reach no browser and no log.
+            token = self.headers.get("x-acs-security-token", "")
+            self.send(f.get("status", 401), {"errorCode": f.get("code", "Unauthorized"),
+                                             "errorMessage": f"{f.get('message', 'bad token')} {token}"})
         elif kind == "html":
             self.send(f.get("status", 502),
                       b"<html><head><title>502 Bad Gateway</title></head></html>",

@@ -11,7 +11,9 @@
     var msg = event.data;
     if (event.source !== frame.contentWindow || event.origin !== origin) return;
     if (!msg || msg.type !== "refreshToken" || typeof msg.ticket !== "string") return;
-    fetch("/sls/refresh", {
+    // From location.origin: a page opened as http://user:pass@host/ has a
+    // base URL fetch() refuses; the browser still sends its sign-in.
+    fetch(location.origin + "/sls/refresh", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ ticket: msg.ticket }),

@@ -1,14 +1,24 @@
 -- The example portal's handlers. nginx.conf calls configure() once in
--- init_by_lua, start() in each worker, and page(), embed() and refresh() from
--- content handlers, where lua-sls talks to SLS over cosockets.
+-- init_by_lua, start() in each worker, sign_in() in the access phase of every
+-- location but /healthz, and page(), embed() and refresh() from content
+-- handlers, where lua-sls talks to SLS over cosockets.
+--
+-- What the browser sees of a failure is a code and a request id (also in the
+-- X-Request-Id header); error.log has the detail on one line under that id.
 local sls = require "sls"
 local cjson = require "cjson.safe"
+local signin = require "portal.signin"   -- the demo sign-in: replace it
+local limit = require "portal.limit"
 
 local M = {}
 
 local config             -- from configure()
 local allowed = {}       -- "project\0kind\0name" -> true
 local client             -- this worker's client, from start()
+local console            -- the console the links open: SLS_CONSOLE or config.console
+local page_csp           -- the pages' Content-Security-Policy, from start()
+local not_ready          -- why this worker serves nothing but /healthz, or nil
+local secrets = {}       -- the secret and token from the environment, as patterns
 
 local kinds = { "dashboard", "logstore", "savedsearch" }
 
@@ -31,22 +41,139 @@ function M.configure(c)
     assert(type(page.project) == "string" and n == 1,
       "portal.configure: allow[" .. i .. "] needs a project and one of dashboard, logstore, savedsearch")
   end
+  for _, name in ipairs { "console", "origin", "frame_ancestors" } do
+    assert(c[name] == nil or type(c[name]) == "string", "portal.configure: '" .. name .. "' is a string")
+  end
   config = c
 end
 
--- One client per worker: creating it reads the credentials, connects nothing.
-function M.start()
-  client = sls.new {
-    endpoint = os.getenv("SLS_ENDPOINT"),
-    user_agent = "lua-sls-example-portal",
-  }
+-- A whole number from the environment, or default when unset; nil and why
+-- when it is not one from 1 to 1000000.
+local function env_count(name, default)
+  local v = os.getenv(name)
+  if v == nil or v == "" then return default end
+  local n = tonumber(v)
+  if not n or n < 1 or n > 1e6 or n ~= math.floor(n) then
+    return nil, name .. " must be a whole number from 1 to 1000000"
+  end
+  return n
 end
 
+-- What start() needs, in order; the first failure is returned as why.
+local function prepare()
+  local ok, why = signin.configure(os.getenv("PORTAL_USERS"))
+  if not ok then return nil, why end
+  local rate, burst
+  rate, why = env_count("PORTAL_MINT_RATE", 30)
+  if not rate then return nil, why end
+  burst, why = env_count("PORTAL_MINT_BURST", 10)
+  if not burst then return nil, why end
+  ok, why = limit.configure("portal_limits", rate, burst)
+  if not ok then return nil, why end
+  console = os.getenv("SLS_CONSOLE") or config.console
+  -- The console's origin as lua-sls spells it, for frame-src.
+  local built, url = pcall(sls.embed_url, { ticket = "t", project = "p", logstore = "l",
+                                            console = console })
+  if not built then return nil, url end
+  page_csp = table.concat({
+    "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
+    "connect-src 'self'", "frame-src " .. url:match("^https?://[^/]+"),
+    "frame-ancestors " .. (config.frame_ancestors or "'self'"),
+    "base-uri 'none'", "form-action 'none'" }, "; ")
+  -- lua-sls keeps secrets out of err (SPEC section 6); these are struck
+  -- from the portal's log lines as well, should a server echo them and a
+  -- library let it through.
+  for _, name in ipairs { "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN" } do
+    local v = os.getenv(name)
+    if v and #v >= 4 then secrets[#secrets + 1] = v:gsub("%p", "%%%0") end
+  end
+  local made, c = pcall(sls.new, { endpoint = os.getenv("SLS_ENDPOINT"),
+                                   user_agent = "lua-sls-example-portal" })
+  if not made then return nil, c end
+  return c
+end
+
+-- One client per worker: creating it reads the credentials, connects
+-- nothing. A portal without PORTAL_USERS, or with a bad setting, answers
+-- 503 everywhere but /healthz and says why here, once per worker.
+function M.start()
+  local why
+  client, why = prepare()
+  if not client then
+    not_ready = why
+    ngx.log(ngx.ERR, "portal: not ready, answering 503 but for /healthz: ", why)
+  end
+end
+
+-- A JSON answer that no cache keeps: tickets and tokens are for one view.
 local function send_json(status, t)
   ngx.status = status
   ngx.header["Content-Type"] = "application/json"
-  ngx.header["Cache-Control"] = "no-store"   -- a link is for one page view
+  ngx.header["Cache-Control"] = "no-store"
+  ngx.header["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
   ngx.print(cjson.encode(t))
+end
+
+-- A refusal: the portal's code, the request id and, for a fault of the
+-- request, the portal's own words on what to change.
+local function fail(status, code, message, headers)
+  for name, value in pairs(headers or {}) do ngx.header[name] = value end
+  send_json(status, { error = code, message = message, request_id = ngx.var.request_id })
+end
+
+-- How the browser sees a lua-sls failure: status and code. A ticket SLS
+-- refuses came from the browser (400); a portal without credentials is a
+-- set-up fault (503); the rest is SLS or the way to it (502).
+local function failure_status(detail, browser_ticket)
+  if detail.code == "NoCredentials" then return 503, "NotConfigured" end
+  if browser_ticket and ((detail.status == 400 and detail.code ~= "RequestTimeExpired")
+                         or tostring(detail.code):find("Ticket", 1, true)) then
+    return 400, "InvalidTicket"
+  end
+  return 502, "SLSError"
+end
+
+-- Logs a lua-sls failure on one error.log line under the request id (a
+-- warning when the browser's ticket was at fault) and returns what the
+-- browser sees: status and code. lua-sls's err is one printable line
+-- without secrets; this keeps it so whatever a library or server says.
+local function sls_failure(what, err, detail, browser_ticket)
+  local status, code = failure_status(detail, browser_ticket)
+  local line = tostring(err)
+  for _, secret in ipairs(secrets) do line = line:gsub(secret, "***") end
+  ngx.log(status < 500 and ngx.WARN or ngx.ERR, "portal: request ", ngx.var.request_id,
+          ", user ", ngx.ctx.portal_user or "-", ": ", what, ": ",
+          (line:gsub("%c", " "):sub(1, 4000)))
+  return status, code
+end
+
+-- Access phase: signs the request in (ngx.ctx.portal_user) or ends it with
+-- 401, or 503 when this worker is not ready.
+function M.sign_in()
+  if not_ready then
+    fail(503, "NotConfigured")
+    return ngx.exit(ngx.HTTP_OK)
+  end
+  local header = ngx.var.http_authorization
+  local user = signin.user(header)
+  if not user then
+    if header then   -- no user name in the log: it may be a mistyped password
+      ngx.log(ngx.WARN, "portal: request ", ngx.var.request_id, ": sign-in failed")
+    end
+    fail(401, "SignInRequired", nil, { ["WWW-Authenticate"] = signin.CHALLENGE })
+    return ngx.exit(ngx.HTTP_OK)
+  end
+  ngx.ctx.portal_user = user
+end
+
+-- The signed-in user. A location whose sign-in went missing from
+-- nginx.conf gets a 401 here, not a link: returns nil then.
+local function signed_in()
+  local user = ngx.ctx.portal_user
+  if not user then
+    fail(401, "SignInRequired", nil, { ["WWW-Authenticate"] = signin.CHALLENGE })
+  end
+  return user
 end
 
 -- The page named by the request's query, when the allow-list has it; else
@@ -78,16 +205,19 @@ local function requested_page(args)
   return found
 end
 
--- Mints a ticket and builds the link for page. Returns the link and the
--- result, or nil and the failure (already logged, without any secret).
+-- Mints a ticket for the signed-in user, within their rate, and builds the
+-- link for page. Returns the link and the result, or nil and the failure:
+-- { status, code, retry_after }, already logged when it is SLS's.
 local function mint(page)
+  local ok, wait = limit.take(ngx.ctx.portal_user)
+  if not ok then return nil, { status = 429, code = "TooManyRequests", retry_after = wait } end
   local res, err, detail = client:create_ticket {
     expiration_time = config.expiration_time,
     access_token_expiration_time = config.access_token_expiration_time,
   }
   if not res then
-    ngx.log(ngx.ERR, "sls: ", err)
-    return nil, { error = detail.code, message = err, request_id = detail.request_id }
+    local status, code = sls_failure("CreateTicket", err, detail)
+    return nil, { status = status, code = code }
   end
   local url = sls.embed_url {
     ticket = res.ticket,
@@ -96,22 +226,37 @@ local function mint(page)
     logstore = page.logstore,
     savedsearch = page.savedsearch,
     region = config.region,
-    console = os.getenv("SLS_CONSOLE") or config.console,
+    console = console,
     support_refresh_token = true,       -- portal.js answers the iframe's requests
   }
   return url, res
 end
 
+-- Minting is for GET only: a HEAD, a prefetch with another method, or a
+-- form POST mints nothing. Answers 405 and returns false for those.
+local function get_only()
+  if ngx.req.get_method() == "GET" then return true end
+  fail(405, "MethodNotAllowed", "use GET", { Allow = "GET" })
+  return false
+end
+
 -- GET /embed?project=web&dashboard=overview[&redirect=1]: the link as JSON,
--- or a redirect to it.
+-- or with redirect=1 a redirect to it.
 function M.embed()
-  local page, why = requested_page(ngx.req.get_uri_args())
-  if not page then
-    return send_json(403, { error = "Forbidden", message = why })
+  if not signed_in() or not get_only() then return end
+  local args = ngx.req.get_uri_args()
+  local redirect = args.redirect
+  if redirect ~= nil and redirect ~= "0" and redirect ~= "1" then
+    return fail(400, "BadRequest", "redirect is 0 or 1")
   end
+  local page, why = requested_page(args)
+  if not page then return fail(403, "Forbidden", why) end
   local url, res = mint(page)
-  if not url then return send_json(502, res) end
-  if ngx.var.arg_redirect then
+  if not url then
+    local message = res.retry_after and ("try again in " .. res.retry_after .. " s") or nil
+    return fail(res.status, res.code, message, { ["Retry-After"] = res.retry_after })
+  end
+  if redirect == "1" then
     ngx.header["Cache-Control"] = "no-store"
     return ngx.redirect(url, 302)
   end
@@ -126,51 +271,76 @@ end
 
 -- GET /: the portal page, with the page in an iframe.
 function M.page()
+  local user = signed_in()
+  if not user or not get_only() then return end
   local page, why = requested_page(ngx.req.get_uri_args())
-  if not page then
-    ngx.status = 403
-    ngx.header["Content-Type"] = "text/plain"
-    return ngx.say(why)
-  end
-  local url, failure = mint(page)
+  if not page then return fail(403, "Forbidden", why) end
+  local url, res = mint(page)
   ngx.header["Content-Type"] = "text/html; charset=utf-8"
   ngx.header["Cache-Control"] = "no-store"
+  ngx.header["Content-Security-Policy"] = page_csp
   local name = page.dashboard or page.logstore or page.savedsearch
   local body
   if url then
-    body = ('<iframe id="sls" src="%s" data-origin="%s" title="SLS %s"'
-      .. ' style="width:100%%;height:80vh;border:1px solid #ccc"></iframe>')
+    body = ('<iframe id="sls" src="%s" data-origin="%s" title="SLS %s"></iframe>')
       :format(escape_html(url), escape_html(url:match("^https?://[^/]+")), escape_html(name))
   else
-    ngx.status = 502
-    body = '<p id="error">The log service is unavailable: ' .. escape_html(failure.error) .. '</p>'
+    ngx.status = res.status
+    ngx.header["Retry-After"] = res.retry_after
+    body = ('<p id="error">%s (error <code>%s</code>, request <code>%s</code>)</p>'):format(
+      res.retry_after and ("Too many links: try again in " .. res.retry_after .. " s")
+        or "The log service is unavailable",
+      res.code, ngx.var.request_id)
   end
-  ngx.print([[<!doctype html><html><head><meta charset="utf-8"><title>Portal</title></head>
-<body style="font-family:sans-serif"><h1>Portal: ]], escape_html(page.project), " / ",
-    escape_html(name), "</h1>\n", body, [[
+  ngx.print([[<!doctype html><html><head><meta charset="utf-8"><title>Portal</title>
+<link rel="stylesheet" href="/portal.css"></head>
+<body><header><h1>Portal: ]], escape_html(page.project), " / ", escape_html(name),
+    '</h1><p id="user">Signed in as <b>', escape_html(user), "</b></p></header>\n",
+    body, [[
 <script src="/portal.js"></script></body></html>]])
 end
 
+-- True when a browser says the request comes from another site: by
+-- Sec-Fetch-Site, or by an Origin other than this portal's (config.origin,
+-- else the scheme and Host the request came with). Clients that send
+-- neither are not browsers, which are what cross-site requests ride on.
+local function cross_origin()
+  local site = ngx.var.http_sec_fetch_site
+  if site and site ~= "same-origin" then return true end
+  local origin = ngx.var.http_origin
+  local own = config.origin or (ngx.var.scheme .. "://" .. (ngx.var.http_host or ""))
+  return origin ~= nil and origin ~= own
+end
+
 -- POST /sls/refresh {"ticket": "..."}: the iframe's refreshToken exchange
--- (portal.js). Answers {"accessToken": "..."}.
+-- (portal.js), from this portal's own pages only. Answers {"accessToken": "..."}.
 function M.refresh()
+  if not signed_in() then return end
   if ngx.req.get_method() ~= "POST" then
-    ngx.header["Allow"] = "POST"
-    return send_json(405, { error = "MethodNotAllowed", message = "POST a JSON body" })
+    return fail(405, "MethodNotAllowed", "POST a JSON body", { Allow = "POST" })
+  end
+  if cross_origin() then
+    return fail(403, "CrossOrigin", "only this portal's pages may refresh a token")
+  end
+  local media = (ngx.var.content_type or ""):lower():match("^%s*([^;%s]+)")
+  if media ~= "application/json" then
+    return fail(415, "UnsupportedMediaType", "send Content-Type: application/json")
   end
   ngx.req.read_body()
   local data = cjson.decode(ngx.req.get_body_data() or "")
-  local ticket = type(data) == "table" and data.ticket
+  if type(data) ~= "table" then
+    return fail(400, "BadRequest", "the body is not a JSON object")
+  end
+  local ticket = data.ticket
   if type(ticket) ~= "string" or #ticket == 0 or #ticket > 16384 or ticket:find("%c") then
-    return send_json(400, { error = "BadRequest", message = "expected {\"ticket\": \"...\"}" })
+    return fail(400, "BadRequest", "expected {\"ticket\": \"...\"}")
   end
   local res, err, detail = client:refresh_token {
     ticket = ticket,
     access_token_expiration_time = config.access_token_expiration_time,
   }
   if not res then
-    ngx.log(ngx.ERR, "sls: ", err)
-    return send_json(502, { error = detail.code, message = err, request_id = detail.request_id })
+    return fail(sls_failure("RefreshToken", err, detail, true))
   end
   send_json(200, { accessToken = res.access_token, expires_at = res.access_token_expires_at })
 end
