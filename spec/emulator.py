@@ -60,6 +60,7 @@ class State:
         self.cred_answer = {}    # fields laid over STS/IMDS/URI answers; null removes one
         self.sts_echo = False    # STS fails, echoing its string to sign and every parameter
         self.imds_reject_token = False  # IMDS refuses requests with a token; IMDSv1 works
+        self.issued = None       # a number: the credentials issued count from it (same each run)
 
     def now(self):
         return time.time() + self.clock_offset
@@ -361,6 +362,12 @@ class Handler(BaseHTTPRequestHandler):
         key_id = "STS.Issued" + secrets.token_hex(6)
         secret = secrets.token_hex(16)
         token = "IssuedToken" + secrets.token_hex(12)
+        with state.lock:
+            if state.issued is not None:
+                state.issued += 1
+                seed = hashlib.sha256(b"issued %d" % state.issued).hexdigest()
+                key_id, secret, token = ("STS.Issued" + seed[:12], seed[12:44],
+                                         "IssuedToken" + seed[44:])
         KEYS[key_id] = (secret, token)
         iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.now() + state.sts_ttl))
         return {"AccessKeyId": key_id, "AccessKeySecret": secret, "SecurityToken": token,
@@ -551,7 +558,7 @@ class Handler(BaseHTTPRequestHandler):
                 state.delay = float(data.get("delay", state.delay))
                 state.sts_ttl = float(data.get("sts_ttl", state.sts_ttl))
                 state.imds_v2 = bool(data.get("imds_v2", state.imds_v2))
-                for key in ("cred_answer", "sts_echo", "imds_reject_token"):
+                for key in ("cred_answer", "sts_echo", "imds_reject_token", "issued"):
                     setattr(state, key, data.get(key, getattr(state, key)))
             else:
                 return self.send(404, {"error": "no such control"}, request_id=False)
