@@ -9,12 +9,7 @@ local creds = require "sls.credentials"
 
 local emu, dir
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local write = H.write_file
 
 -- A client whose credentials come from provider, against the emulator.
 local function client_with(provider, opts)
