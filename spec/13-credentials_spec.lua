@@ -776,7 +776,7 @@ describe("credentials", function()
       _, err = creds.environment { env = { ALIBABA_CLOUD_ACCESS_KEY_SECRET = "s" } }:get()
       assert.equal("ALIBABA_CLOUD_ACCESS_KEY_ID is not set (ALIBABA_CLOUD_ACCESS_KEY_SECRET is)", err)
       _, err = creds.oidc { env = { ALIBABA_CLOUD_ROLE_ARN = "r" } }:get(os.time(), error)
-      assert.equal("ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE are not set", err)
+      assert.equal("ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE are not set", err)
     end)
 
     it("keep a bad ALIBABA_CLOUD_SECURITY_TOKEN off the wire in a real process", function()

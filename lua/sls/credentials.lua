@@ -304,7 +304,9 @@ function M.oidc(o)
       if not role then missing[#missing + 1] = "ALIBABA_CLOUD_ROLE_ARN" end
       if not provider then missing[#missing + 1] = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN" end
       if not file then missing[#missing + 1] = "ALIBABA_CLOUD_OIDC_TOKEN_FILE" end
-      return nil, table.concat(missing, ", ") .. (#missing > 1 and " are" or " is") .. " not set"
+      local last = table.remove(missing)
+      return nil, (#missing > 0 and (table.concat(missing, ", ") .. " and " .. last .. " are")
+                   or (last .. " is")) .. " not set"
     end
     local where = "STS AssumeRoleWithOIDC " .. role
     local duration, why = duration_of(o.duration, "duration")
@@ -582,7 +584,9 @@ function M.profile(o)
       text = read_file(p)
       if text then path = p break end
     end
-    if not text then return nil, "no file " .. table.concat(paths, " or ") end
+    if not text then
+      return nil, "no file " .. (given or (paths[1] .. "(.ini)"))
+    end
     local name = nonempty(o.profile) or nonempty(o.name) or nonempty(getenv("ALIBABA_CLOUD_PROFILE"))
       or "default"
     local s = parse_ini(text)[name]
