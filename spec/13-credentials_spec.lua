@@ -790,5 +790,11 @@ describe("credentials", function()
       assert_clean(out, "X-Injected")
       assert.equal(0, emu:requests())
     end)
+
+    -- The same with sls.new{} and no provider: src/client.c reads the three
+    -- variables itself and uses them unchecked, before the chain (whose
+    -- environment provider checks them) is asked. For the lead's client.c
+    -- rewrite: drop "credentials = ...chain()" above and this must pass.
+    pending("sls.new{} keeps a bad ALIBABA_CLOUD_SECURITY_TOKEN off the wire (src/client.c)")
   end)
 end)
