@@ -133,8 +133,9 @@ describe("create_ticket", function()
     assert.equal("nil|NoCredentials: no credentials: tried "
       .. "environment: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are not set; "
       .. "OIDC: ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE "
-      .. "are not all set; profile: no file /nonexistent/.alibabacloud/credentials or "
-      .. "/nonexistent/.alibabacloud/credentials.ini; ECS RAM role: disabled by "
+      .. "are not set; CLI profile: no file /nonexistent/.aliyun/config.json; "
+      .. "credentials file: no file /nonexistent/.alibabacloud/credentials(.ini); "
+      .. "ECS RAM role: disabled by "
       .. "ALIBABA_CLOUD_ECS_METADATA_DISABLED; credentials URI: ALIBABA_CLOUD_CREDENTIALS_URI is "
       .. "not set|NoCredentials|0", out)
     assert.equal(0, emu:requests())

@@ -53,9 +53,14 @@ class State:
         self.console = []        # pages the console stand-in served
         self.applied = []        # access tokens the stand-in received from its parent
         self.cred = {"sts": 0, "oidc": 0, "imds_token": 0, "imds_role": 0,
-                     "imds_creds": 0, "uri": 0, "oidc_tokens": [], "sts_errors": []}
+                     "imds_creds": 0, "uri": 0, "oidc_tokens": [], "sts_errors": [],
+                     "wire": []}  # STS/IMDS/URI requests as received (spec/14)
         self.sts_ttl = 3600      # lifetime of the credentials STS, IMDS and the URI hand out
         self.imds_v2 = True      # False: the token endpoint is missing (IMDSv1 only)
+        self.cred_answer = {}    # fields laid over STS/IMDS/URI answers; null removes one
+        self.sts_echo = False    # STS fails, echoing its string to sign and every parameter
+        self.imds_reject_token = False  # IMDS refuses requests with a token; IMDSv1 works
+        self.issued = None       # a number: the credentials issued count from it (same each run)
 
     def now(self):
         return time.time() + self.clock_offset
@@ -237,18 +242,22 @@ class Handler(BaseHTTPRequestHandler):
                                    "applied": applied, "cred": cred}, request_id=False)
         if url.path.startswith("/lognext/project/"):
             return self.console(url)
+        if url.path.startswith(("/latest/", "/credentials-uri")):
+            self.record_cred("GET", url, None)
         if url.path.startswith("/latest/meta-data/ram/security-credentials/"):
             return self.imds(url.path[len("/latest/meta-data/ram/security-credentials/"):])
         if url.path == "/credentials-uri":
             with self.server.state.lock:
                 self.server.state.cred["uri"] += 1
-            return self.send(200, dict(self.issue(), Code="Success"), request_id=False)
+            return self.send(200, self.overlay(dict(self.issue(), Code="Success")),
+                             request_id=False)
         self.send(404, {"errorCode": "NotFound", "errorMessage": "no such path"})
 
     def do_PUT(self):
         url = urllib.parse.urlsplit(self.path)
         self.read_body()
         state = self.server.state
+        self.record_cred("PUT", url, None)
         if url.path != "/latest/api/token" or not state.imds_v2:
             return self.send(404, b"not found", "text/plain", request_id=False)
         ttl = self.headers.get("X-aliyun-ecs-metadata-token-ttl-seconds", "")
@@ -267,7 +276,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(url.path, body)
         if url.path == "/" and self.headers.get("Content-Type", "").startswith(
                 "application/x-www-form-urlencoded"):
-            return self.sts(dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True)))
+            # Common parameters in the query, the action's own in the form body.
+            form = dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True))
+            self.record_cred("POST", url, form)
+            params = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+            return self.sts(dict(params, **form))
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
         with state.lock:
@@ -329,12 +342,35 @@ class Handler(BaseHTTPRequestHandler):
         return {"accessToken": token}
 
     # ------------------------------------------- credential services
+    def record_cred(self, method, url, form):
+        state = self.server.state
+        with state.lock:
+            state.cred["wire"].append({
+                "method": method, "path": url.path, "form": form,
+                "query": dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True)),
+                "headers": {k.lower(): v for k, v in self.headers.items()}})
+
+    def overlay(self, answer):
+        """The answer with the fields set by config cred_answer (None removes)."""
+        for k, v in self.server.state.cred_answer.items():
+            if v is None:
+                answer.pop(k, None)
+            else:
+                answer[k] = v
+        return answer
+
     def issue(self):
         """New temporary credentials, which the SLS API then accepts."""
         state = self.server.state
         key_id = "STS.Issued" + secrets.token_hex(6)
         secret = secrets.token_hex(16)
         token = "IssuedToken" + secrets.token_hex(12)
+        with state.lock:
+            if state.issued is not None:
+                state.issued += 1
+                seed = hashlib.sha256(b"issued %d" % state.issued).hexdigest()
+                key_id, secret, token = ("STS.Issued" + seed[:12], seed[12:44],
+                                         "IssuedToken" + seed[44:])
         KEYS[key_id] = (secret, token)
         iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(state.now() + state.sts_ttl))
         return {"AccessKeyId": key_id, "AccessKeySecret": secret, "SecurityToken": token,
@@ -356,7 +392,10 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.cred["oidc"] += 1
                 state.cred["oidc_tokens"].append(params["OIDCToken"])
-            return self.send(200, {"RequestId": "X", "Credentials": self.issue()},
+            if state.sts_echo:
+                return fail(400, "InvalidParameter", " ".join(
+                    f"{k}={v}" for k, v in sorted(params.items())) + "\r\n\x1b[31mforged: line")
+            return self.send(200, {"RequestId": "X", "Credentials": self.overlay(self.issue())},
                              request_id=False)
         if action != "AssumeRole":
             return fail(400, "InvalidAction", "unknown action")
@@ -369,6 +408,10 @@ class Handler(BaseHTTPRequestHandler):
         given = params.pop("Signature", "")
         canonical = "&".join(f"{pct(k)}={pct(v)}" for k, v in sorted(params.items()))
         to_sign = "POST&%2F&" + pct(canonical)
+        if state.sts_echo:
+            return fail(400, "SignatureDoesNotMatch", "server string to sign is:" + to_sign
+                        + " SecurityToken=" + params.get("SecurityToken", "")
+                        + "\r\n\x1b[31mforged: line")
         want = base64.b64encode(hmac.new((secret + "&").encode(), to_sign.encode(),
                                          hashlib.sha1).digest()).decode()
         if not hmac.compare_digest(want, given):
@@ -379,12 +422,15 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.cred["sts"] += 1
         self.send(200, {"RequestId": "X", "AssumedRoleUser": {"Arn": params["RoleArn"]},
-                        "Credentials": self.issue()}, request_id=False)
+                        "Credentials": self.overlay(self.issue())}, request_id=False)
 
     def imds(self, role):
         state = self.server.state
         token = self.headers.get("X-aliyun-ecs-metadata-token")
-        if state.imds_v2 and not (token or "").startswith("imds-token-"):
+        if state.imds_reject_token and token is not None:
+            return self.send(403, b"token rejected", "text/plain", request_id=False)
+        if state.imds_v2 and not state.imds_reject_token and \
+                not (token or "").startswith("imds-token-"):
             return self.send(401, b"token required", "text/plain", request_id=False)
         if role == "":
             with state.lock:
@@ -394,7 +440,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(404, b"no such role", "text/plain", request_id=False)
         with state.lock:
             state.cred["imds_creds"] += 1
-        self.send(200, dict(self.issue(), Code="Success", LastUpdated="x"),
+        self.send(200, self.overlay(dict(self.issue(), Code="Success", LastUpdated="x")),
                   request_id=False)
 
     # ----------------------------------------------------------- console
@@ -566,6 +612,8 @@ class Handler(BaseHTTPRequestHandler):
                 state.delay = float(data.get("delay", state.delay))
                 state.sts_ttl = float(data.get("sts_ttl", state.sts_ttl))
                 state.imds_v2 = bool(data.get("imds_v2", state.imds_v2))
+                for key in ("cred_answer", "sts_echo", "imds_reject_token", "issued"):
+                    setattr(state, key, data.get(key, getattr(state, key)))
             else:
                 return self.send(404, {"error": "no such control"}, request_id=False)
         self.send(200, {"ok": True}, request_id=False)

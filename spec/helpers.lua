@@ -39,6 +39,14 @@ function H.read_file(path)
   return s
 end
 
+-- Writes text to path; returns the path.
+function H.write_file(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
 function H.tmpdir()
   local p = os.tmpname()
   os.remove(p)

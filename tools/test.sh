@@ -38,6 +38,10 @@ echo "== the official SLS gateway code, from npm (no lock file kept)"
 [ -d tools/gateway-verify/node_modules/@alicloud/gateway-sls ] ||
   (cd tools/gateway-verify && npm install --no-package-lock --no-audit --no-fund --loglevel=error)
 
+echo "== the official credential providers, from npm (no lock file kept)"
+[ -d tools/official-verify/node_modules/@alicloud/credentials ] ||
+  (cd tools/official-verify && npm install --no-package-lock --no-audit --no-fund --loglevel=error)
+
 echo "== build"
 make -s LUA_VERSION=5.4 EXTRA_CFLAGS=-Werror
 make -s LUA_VERSION=5.1 EXTRA_CFLAGS=-Werror

@@ -1,25 +1,38 @@
 -- Credential providers (SPEC section 5), in the order of the official
--- Alibaba Cloud credential libraries: environment, OIDC/RRSA, the INI
--- profile, the ECS RAM role, the credentials URI; and STS AssumeRole for
--- `ram_role_arn` profiles and the `role_arn` client option.
+-- Alibaba Cloud credential libraries (@alicloud/credentials 2.4.7,
+-- providers/default.ts): environment, OIDC/RRSA, the aliyun CLI profile
+-- (~/.aliyun/config.json), the INI file (~/.alibabacloud/credentials), the
+-- ECS RAM role, the credentials URI; and STS AssumeRole for `ram_role_arn`
+-- profiles and the `role_arn` client option.
 --
 -- A provider is a table with get(self, now, fetch), which answers
 --   { access_key_id, access_key_secret, security_token, expiration }
--- (expiration in Unix seconds, nil when the keys do not expire) or nil and
--- why. fetch(req) does one HTTP request ({ method, url, headers, body,
--- timeout } -> status, body | nil, err): sls._fetch (libcurl) outside nginx,
--- a cosocket inside. The client caches what get answers, asks again 15
--- minutes before expiration, and keeps its credentials when a refresh fails
--- before then (src/client.c). No secret goes into a reason.
+-- (expiration in Unix seconds, nil when unknown or the keys do not expire)
+-- or nil and why. fetch(req) does one HTTP request ({ method, url, headers,
+-- body, timeout } -> status, body | nil, err): sls._fetch (libcurl) outside
+-- nginx, a cosocket inside. The client caches what get answers, asks again
+-- 15 minutes before expiration, and keeps its credentials when a refresh
+-- fails before then (src/client.c).
+--
+-- Every value from the environment, a file or a server is checked before
+-- use (printable ASCII without spaces, the module's length limits); a bad
+-- one is a reason naming the variable or field, never the value. Text from
+-- servers goes into a reason only through sls._clean, with the secrets of
+-- that request redacted.
 local cjson = require "cjson.safe"
+local sls = require "sls"
+
+local pct, parse_time, clean, LIMITS = sls._pct, sls._parse_time, sls._clean, sls._limits
 
 local M = {}
 
-local STS_ENDPOINT = "https://sts.aliyuncs.com"
+local STS_HOST = "sts.aliyuncs.com"
 local IMDS_ENDPOINT = "http://100.100.100.200"
 local IMDS_TIMEOUT_MS = 1000
-local FETCH_TIMEOUT_MS = 5000
-local DURATION_S = 3600
+local IMDS_TOKEN_TTL_S = "21600"
+local DURATION_S, DURATION_MIN_S, DURATION_MAX_S = 3600, 900, 43200
+local OIDC_TOKEN_MAX = 32768          -- the form body sls._fetch takes is 64 KiB
+local SOURCE_DEPTH_MAX = 8            -- ChainableRamRoleArn hops
 
 local function env_of(o)
   local env = o and o.env
@@ -31,62 +44,107 @@ local function nonempty(v)
   if v ~= nil and v ~= "" then return v end
 end
 
--- RFC 3986: unreserved characters stay, every other byte is %XX.
-local function pct(s)
-  return (tostring(s):gsub("[^%w%-%._~]", function(c) return ("%%%02X"):format(c:byte()) end))
-end
-M._pct = pct
-
--- Days since 1970-01-01 (H. Hinnant's days_from_civil): os.time reads the
--- local time zone, and STS answers in UTC.
-local floor = math.floor
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = floor(y / 400)
-  local yoe = y - era * 400
-  local doy = floor((153 * (m + (m > 2 and -3 or 9)) + 2) / 5) + d - 1
-  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
+-- Boolean switches compare without case, as the official libraries do.
+local function switched_on(getenv, name)
+  local v = getenv(name)
+  return type(v) == "string" and v:lower() == "true"
 end
 
--- "2026-11-24T22:00:00Z" -> Unix seconds, or nil.
-function M._parse_time(s)
-  if type(s) ~= "string" then return nil end
-  local y, mo, d, h, mi, se = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)T(%d%d):(%d%d):(%d%d)")
-  if not y then return nil end
-  return days_from_civil(tonumber(y), tonumber(mo), tonumber(d)) * 86400
-    + tonumber(h) * 3600 + tonumber(mi) * 60 + tonumber(se)
+-- nil when v may go into a header (a printable ASCII string without spaces,
+-- at most max bytes), else why, naming `name` and never the value.
+local function bad_value(v, max, name)
+  if type(v) ~= "string" then return name .. " must be a string" end
+  if v == "" then return name .. " is empty" end
+  if #v > max then return ("%s is longer than %d bytes"):format(name, max) end
+  if v:find("[^\33-\126]") then return name .. " must be printable ASCII without spaces" end
+end
+
+-- Checked credentials, or nil and why. names: what to call the id, the
+-- secret and the token in a reason.
+local function credentials(id, secret, token, expiration, names)
+  local why = bad_value(id, LIMITS.id_max, names[1])
+    or bad_value(secret, LIMITS.secret_max, names[2])
+    or (token ~= nil and bad_value(token, LIMITS.token_max, names[3]))
+  if why then return nil, why end
+  return { access_key_id = id, access_key_secret = secret, security_token = token,
+           expiration = expiration }
+end
+
+-- The strings to redact from a server's text: each secret, and its
+-- percent-encoded forms (an STS string to sign holds values encoded twice).
+local function secrets_of(...)
+  local raw, out = { ... }, {}
+  for i = 1, select("#", ...) do
+    local s = raw[i]
+    if type(s) == "string" and #s >= 4 then out[#out + 1] = s end
+  end
+  for i = 1, #out do
+    local once = pct(out[i])
+    if once ~= out[i] then
+      out[#out + 1] = once
+      out[#out + 1] = pct(once)
+    end
+  end
+  return out
+end
+
+-- Untrusted text made fit for a reason: secrets redacted, control
+-- characters gone, length capped.
+local function cleaned(text, secrets)
+  local s = secrets or {}
+  return clean(tostring(text), s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8])
 end
 
 local function iso8601(t)
   return os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(t))
 end
 
--- The credentials in an answer with the five official fields.
-local function from_fields(t, where)
-  if type(t) ~= "table" or type(t.AccessKeyId) ~= "string" or type(t.AccessKeySecret) ~= "string" then
-    return nil, where .. ": the answer has no AccessKeyId and AccessKeySecret"
+-- One request whose answer is JSON: the decoded table, or nil and why.
+local function fetch_json(fetch, req, where, secrets)
+  where = where and (where .. ": ") or ""
+  req.timeout = req.timeout or LIMITS.cred_timeout
+  local status, body = fetch(req)
+  if not status then return nil, where .. cleaned(body, secrets) end
+  body = type(body) == "string" and body or ""
+  local t = cjson.decode(body)
+  if status ~= 200 then
+    local text = ""
+    if type(t) == "table" then
+      local code, msg = t.Code or t.code, t.Message or t.message
+      text = (code ~= nil and (" " .. tostring(code)) or "")
+        .. (msg ~= nil and (": " .. tostring(msg)) or "")
+    elseif body ~= "" then
+      text = ": " .. body
+    end
+    return nil, ("%sHTTP %s%s"):format(where, tostring(status), cleaned(text, secrets))
   end
-  if t.Code ~= nil and t.Code ~= "Success" then
-    return nil, where .. ": Code " .. tostring(t.Code)
-  end
-  return { access_key_id = t.AccessKeyId, access_key_secret = t.AccessKeySecret,
-           security_token = t.SecurityToken, expiration = M._parse_time(t.Expiration) }
+  if type(t) ~= "table" then return nil, where .. "the answer is not JSON" end
+  return t
 end
 
-local function fetch_json(fetch, req, where)
-  req.timeout = req.timeout or FETCH_TIMEOUT_MS
-  local status, body = fetch(req)
-  if not status then return nil, where .. ": " .. tostring(body) end
-  local t = cjson.decode(body or "")
-  if status ~= 200 then
-    local code = type(t) == "table" and (t.Code or t.code) or nil
-    local msg = type(t) == "table" and (t.Message or t.message) or nil
-    return nil, ("%s: HTTP %d%s%s"):format(where, status, code and (" " .. tostring(code)) or "",
-                                          msg and (": " .. tostring(msg)) or "")
+-- The credentials in an answer with the official fields. AccessKeyId,
+-- AccessKeySecret and SecurityToken are required, as the official STS, ECS
+-- and URI providers require them; Expiration counts when it is ISO 8601
+-- with "Z" or an offset, else it is unknown (nil), never made up.
+local function from_answer(t, where)
+  where = where and (where .. ": ") or ""
+  for _, k in ipairs { "AccessKeyId", "AccessKeySecret", "SecurityToken" } do
+    if t[k] == nil or t[k] == "" then return nil, where .. "the answer has no " .. k end
   end
-  if type(t) ~= "table" then return nil, where .. ": the answer is not JSON" end
-  return t
+  return credentials(t.AccessKeyId, t.AccessKeySecret, t.SecurityToken,
+    parse_time(t.Expiration), { where .. "the answer's AccessKeyId",
+      where .. "the answer's AccessKeySecret", where .. "the answer's SecurityToken" })
+end
+
+-- DurationSeconds as sent: the official default 3600 (also for 0, what the
+-- aliyun CLI writes for "not set"), at least 900.
+local function duration_of(v, name)
+  if v == nil or v == 0 or v == "" then return tostring(DURATION_S) end
+  local n = tonumber(v)
+  if not n or n ~= math.floor(n) or n < DURATION_MIN_S or n > DURATION_MAX_S then
+    return nil, ("%s must be an integer from %d to %d"):format(name, DURATION_MIN_S, DURATION_MAX_S)
+  end
+  return ("%d"):format(n)
 end
 
 -- --------------------------------------------------------- providers
@@ -96,31 +154,56 @@ function M.static(t)
   assert(type(t) == "table" and type(t.access_key_id) == "string"
     and type(t.access_key_secret) == "string",
     "sls.credentials.static: access_key_id and access_key_secret are required")
-  local creds = { access_key_id = t.access_key_id, access_key_secret = t.access_key_secret,
-                  security_token = t.security_token, expiration = t.expiration }
-  return { name = "static", get = function() return creds end }
+  local names = t.names or { "access_key_id", "access_key_secret", "security_token" }
+  return { name = "static", get = function()
+    return credentials(t.access_key_id, t.access_key_secret, t.security_token, t.expiration, names)
+  end }
 end
+
+local ENV_NAMES = { "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                    "ALIBABA_CLOUD_SECURITY_TOKEN" }
 
 -- ALIBABA_CLOUD_ACCESS_KEY_ID, _SECRET and _SECURITY_TOKEN.
 function M.environment(o)
   local getenv = env_of(o)
   return { name = "environment", get = function()
-    local id = nonempty(getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"))
-    local secret = nonempty(getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"))
-    if not id or not secret then
-      return nil, "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are not set"
+    local id = nonempty(getenv(ENV_NAMES[1]))
+    local secret = nonempty(getenv(ENV_NAMES[2]))
+    if not id and not secret then
+      return nil, ENV_NAMES[1] .. " and " .. ENV_NAMES[2] .. " are not set"
+    elseif not id or not secret then    -- name only the one missing
+      return nil, ("%s is not set (%s is)"):format(id and ENV_NAMES[2] or ENV_NAMES[1],
+                                                   id and ENV_NAMES[1] or ENV_NAMES[2])
     end
-    return { access_key_id = id, access_key_secret = secret,
-             security_token = nonempty(getenv("ALIBABA_CLOUD_SECURITY_TOKEN")) }
+    return credentials(id, secret, nonempty(getenv(ENV_NAMES[3])), nil, ENV_NAMES)
   end }
 end
 
+-- The STS endpoint, as the official providers pick it: sts_endpoint (a URL,
+-- or a host as in the CLI profile), else sts[-vpc].<region>.aliyuncs.com
+-- with a region (ALIBABA_CLOUD_STS_REGION; -vpc with
+-- ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED), else sts.aliyuncs.com.
 local function sts_url(o, getenv)
-  if o.sts_endpoint then return (o.sts_endpoint:gsub("/+$", "")) end
-  local region = nonempty(getenv("ALIBABA_CLOUD_STS_REGION"))
-  return region and ("https://sts." .. region .. ".aliyuncs.com") or STS_ENDPOINT
+  local e = o.sts_endpoint
+  if e ~= nil then
+    if type(e) ~= "string" or not (e:find("^https?://[%w%.%-]+:?%d*/*$")
+                                   or e:find("^[%w%.%-]+:?%d*$")) then
+      return nil, "sts_endpoint must be a host name or an http(s) URL without a path"
+    end
+    if not e:find("^https?://") then e = "https://" .. e end
+    return (e:gsub("/+$", ""))
+  end
+  local region, name = nonempty(o.sts_region), "sts_region"
+  if not region then region, name = nonempty(getenv("ALIBABA_CLOUD_STS_REGION")), "ALIBABA_CLOUD_STS_REGION" end
+  if not region then return "https://" .. STS_HOST end
+  if type(region) ~= "string" or not region:find("^[%w%-]+$") then
+    return nil, name .. " must be a region id such as cn-hangzhou"
+  end
+  local vpc = o.enable_vpc == true or switched_on(getenv, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED")
+  return ("https://%s.%s.aliyuncs.com"):format(vpc and "sts-vpc" or "sts", region)
 end
 
+-- k=v&... over the sorted keys, RFC 3986-encoded.
 local function form(params)
   local keys = {}
   for k in pairs(params) do keys[#keys + 1] = k end
@@ -133,155 +216,360 @@ end
 -- The RPC signature STS checks: HMAC-SHA1, key secret .. "&", over
 -- METHOD&%2F&pct(the sorted, encoded parameters).
 function M._rpc_signature(secret, method, params)
-  return require("sls")._hmac_sha1(secret .. "&", method .. "&%2F&" .. pct(form(params)))
+  return sls._hmac_sha1(secret .. "&", method .. "&%2F&" .. pct(form(params)))
 end
 
--- One STS action: a form POST to the endpoint, Credentials out of the answer.
-local function sts_call(o, getenv, fetch, params, where)
-  local t, err = fetch_json(fetch, { method = "POST", url = sts_url(o, getenv) .. "/",
-    headers = { ["content-type"] = "application/x-www-form-urlencoded" },
-    body = form(params) }, where)
+-- One STS action as the official providers send it: a POST with the
+-- common parameters in the query and the action's own in the form body.
+local function sts_call(o, getenv, fetch, query, body, where, secrets)
+  local url, why = sts_url(o, getenv)
+  if not url then return nil, where .. ": " .. why end
+  local t, err = fetch_json(fetch, { method = "POST", url = url .. "/?" .. form(query),
+    headers = { ["Content-Type"] = "application/x-www-form-urlencoded" },
+    body = form(body) }, where, secrets)
   if not t then return nil, err end
   if type(t.Credentials) ~= "table" then
     return nil, where .. ": the answer has no Credentials"
   end
-  return from_fields(t.Credentials, where)
+  return from_answer(t.Credentials, where)
 end
 
-local nonce_seq = 0
+-- A nonce unique across processes: LuaJIT seeds math.random the same in
+-- every process (every nginx worker), and STS refuses a nonce seen before.
+local nonce_prefix, nonce_seq
 local function nonce(now)
+  if not nonce_prefix then
+    local f = io.open("/dev/urandom", "rb")
+    local bytes = f and f:read(12) or ""
+    if f then f:close() end
+    nonce_prefix = bytes:gsub(".", function(c) return ("%02x"):format(c:byte()) end)
+      .. (tostring({}):match("0x(%x+)") or "")
+    nonce_seq = 0
+  end
   nonce_seq = nonce_seq + 1
-  return ("%x%08x%04x"):format(math.floor(now), math.random(0, 0x7fffffff), nonce_seq % 0x10000)
+  return ("%s%x%04x%06x"):format(nonce_prefix, math.floor(now), nonce_seq % 0x10000,
+                                 math.random(0, 0xffffff))
 end
 
--- STS AssumeRole with the credentials of o.source.
+local function session_name(o, getenv, now)
+  return nonempty(o.role_session_name) or nonempty(getenv("ALIBABA_CLOUD_ROLE_SESSION_NAME"))
+    or ("lua-sls-%d"):format(math.floor(now))
+end
+
+-- STS AssumeRole with the credentials of o.source. o: role_arn,
+-- role_session_name (else ALIBABA_CLOUD_ROLE_SESSION_NAME), duration,
+-- policy, external_id, sts_endpoint, sts_region, enable_vpc, env.
 function M.assume_role(o)
   assert(type(o) == "table" and type(o.source) == "table" and type(o.role_arn) == "string",
     "sls.credentials.assume_role: source and role_arn are required")
   local getenv = env_of(o)
   local where = "STS AssumeRole " .. o.role_arn
   return { name = "assume_role", get = function(_, now, fetch)
+    local duration, why = duration_of(o.duration, "duration")
+    if not duration then return nil, where .. ": " .. why end
     local base, err = o.source:get(now, fetch)
     if not base then return nil, err end
-    local params = {
-      Action = "AssumeRole", Format = "JSON", Version = "2015-04-01",
-      AccessKeyId = base.access_key_id, SignatureMethod = "HMAC-SHA1",
-      SignatureVersion = "1.0", SignatureNonce = nonce(now), Timestamp = iso8601(now),
-      RoleArn = o.role_arn, RoleSessionName = o.role_session_name or "lua-sls",
-      DurationSeconds = tostring(o.duration or DURATION_S), Policy = o.policy,
-      SecurityToken = base.security_token,
+    local query = {
+      Version = "2015-04-01", Action = "AssumeRole", Format = "JSON", Timestamp = iso8601(now),
+      SignatureMethod = "HMAC-SHA1", SignatureVersion = "1.0", SignatureNonce = nonce(now),
+      AccessKeyId = base.access_key_id, SecurityToken = base.security_token,
     }
-    params.Signature = M._rpc_signature(base.access_key_secret, "POST", params)
-    return sts_call(o, getenv, fetch, params, where)
+    local body = {
+      RoleArn = o.role_arn, Policy = nonempty(o.policy), ExternalId = nonempty(o.external_id),
+      RoleSessionName = session_name(o, getenv, now), DurationSeconds = duration,
+    }
+    local signed = {}
+    for k, v in pairs(query) do signed[k] = v end
+    for k, v in pairs(body) do signed[k] = v end
+    query.Signature = M._rpc_signature(base.access_key_secret, "POST", signed)
+    return sts_call(o, getenv, fetch, query, body, where,
+                    secrets_of(base.access_key_secret, base.security_token))
   end }
 end
 
 -- OIDC / RRSA: STS AssumeRoleWithOIDC, unsigned, with the token file read
--- afresh each time (Kubernetes rotates it).
+-- afresh each time (Kubernetes rotates it) and sent as read. o: role_arn,
+-- oidc_provider_arn, oidc_token_file (else the ALIBABA_CLOUD_* variables),
+-- role_session_name, duration, policy, sts_endpoint, sts_region,
+-- enable_vpc, env.
 function M.oidc(o)
   o = o or {}
   local getenv = env_of(o)
   return { name = "oidc", get = function(_, now, fetch)
-    local role = o.role_arn or nonempty(getenv("ALIBABA_CLOUD_ROLE_ARN"))
-    local provider = o.oidc_provider_arn or nonempty(getenv("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"))
-    local file = o.oidc_token_file or nonempty(getenv("ALIBABA_CLOUD_OIDC_TOKEN_FILE"))
+    local role = nonempty(o.role_arn) or nonempty(getenv("ALIBABA_CLOUD_ROLE_ARN"))
+    local provider = nonempty(o.oidc_provider_arn) or nonempty(getenv("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"))
+    local file = nonempty(o.oidc_token_file) or nonempty(getenv("ALIBABA_CLOUD_OIDC_TOKEN_FILE"))
     if not (role and provider and file) then
-      return nil, "ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN and "
-        .. "ALIBABA_CLOUD_OIDC_TOKEN_FILE are not all set"
+      local missing = {}
+      if not role then missing[#missing + 1] = "ALIBABA_CLOUD_ROLE_ARN" end
+      if not provider then missing[#missing + 1] = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN" end
+      if not file then missing[#missing + 1] = "ALIBABA_CLOUD_OIDC_TOKEN_FILE" end
+      local last = table.remove(missing)
+      return nil, (#missing > 0 and (table.concat(missing, ", ") .. " and " .. last .. " are")
+                   or (last .. " is")) .. " not set"
     end
+    local where = "STS AssumeRoleWithOIDC " .. role
+    local duration, why = duration_of(o.duration, "duration")
+    if not duration then return nil, where .. ": " .. why end
     local f = io.open(file, "rb")
     if not f then return nil, "cannot read the OIDC token file " .. file end
-    local token = f:read("*a")
+    local token = f:read(OIDC_TOKEN_MAX + 1) or ""
     f:close()
-    return sts_call(o, getenv, fetch, {
-      Action = "AssumeRoleWithOIDC", Format = "JSON", Version = "2015-04-01",
-      Timestamp = iso8601(now), RoleArn = role, OIDCProviderArn = provider,
-      OIDCToken = (token:gsub("%s+$", "")),
-      RoleSessionName = o.role_session_name or nonempty(getenv("ALIBABA_CLOUD_ROLE_SESSION_NAME"))
-        or "lua-sls",
-      DurationSeconds = tostring(o.duration or DURATION_S),
-    }, "STS AssumeRoleWithOIDC " .. role)
+    if token == "" then return nil, "the OIDC token file " .. file .. " is empty" end
+    if #token > OIDC_TOKEN_MAX then
+      return nil, ("the OIDC token file %s is larger than %d bytes"):format(file, OIDC_TOKEN_MAX)
+    end
+    return sts_call(o, getenv, fetch,
+      { Version = "2015-04-01", Action = "AssumeRoleWithOIDC", Format = "JSON",
+        Timestamp = iso8601(now) },
+      { OIDCProviderArn = provider, OIDCToken = token, RoleArn = role,
+        Policy = nonempty(o.policy), RoleSessionName = session_name(o, getenv, now),
+        DurationSeconds = duration },
+      where, secrets_of(token))
   end }
 end
 
+-- The IMDSv2 token, or nil and why.
+local function imds_token(fetch, base)
+  local status, body = fetch { method = "PUT", url = base .. "/latest/api/token",
+    headers = { ["x-aliyun-ecs-metadata-token-ttl-seconds"] = IMDS_TOKEN_TTL_S },
+    timeout = IMDS_TIMEOUT_MS }
+  if not status then return nil, cleaned(body) end
+  if status ~= 200 then return nil, "HTTP " .. tostring(status) end
+  if bad_value(body, LIMITS.token_max, "") then
+    return nil, "the token is not printable ASCII of at most " .. LIMITS.token_max .. " bytes"
+  end
+  return body
+end
+
 -- The ECS RAM role from the instance metadata service: an IMDSv2 token,
--- then the role's credentials (role discovered when not named).
+-- then the role's credentials (role discovered when not named). A step
+-- that fails with the token is tried again without it, unless IMDSv1 is
+-- disabled, as the official provider does.
 function M.ecs_ram_role(o)
   o = o or {}
   local getenv = env_of(o)
   local base = (o.imds_endpoint or IMDS_ENDPOINT):gsub("/+$", "")
+  local path = base .. "/latest/meta-data/ram/security-credentials/"
+
+  -- The steps answer why they failed without saying where: step() does.
+  local function get_role(fetch, token, secrets)
+    local status, body = fetch { method = "GET", url = path, timeout = IMDS_TIMEOUT_MS,
+      headers = { ["x-aliyun-ecs-metadata-token"] = token } }
+    if status ~= 200 then
+      return nil, status and ("HTTP " .. tostring(status)) or cleaned(body, secrets)
+    end
+    local role = type(body) == "string" and body:match("^%s*(.-)%s*$") or ""
+    if bad_value(role, LIMITS.id_max, "") then
+      return nil, "the metadata service named no usable role"
+    end
+    return role
+  end
+
+  local function get_creds(fetch, token, secrets, role)
+    local t, err = fetch_json(fetch, { method = "GET", url = path .. pct(role),
+      headers = { ["x-aliyun-ecs-metadata-token"] = token }, timeout = IMDS_TIMEOUT_MS },
+      nil, secrets)
+    if not t then return nil, err end
+    if t.Code ~= "Success" then
+      return nil, "Code " .. (t.Code ~= nil and cleaned(t.Code, secrets) or "missing") .. ", not Success"
+    end
+    return from_answer(t)
+  end
+
   return { name = "ecs_ram_role", get = function(_, _, fetch)
-    if getenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED") == "true" then
+    if switched_on(getenv, "ALIBABA_CLOUD_ECS_METADATA_DISABLED") then
       return nil, "disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED"
     end
-    local headers = {}
-    local status, token = fetch { method = "PUT", url = base .. "/latest/api/token",
-      headers = { ["X-aliyun-ecs-metadata-token-ttl-seconds"] = "21600" }, timeout = IMDS_TIMEOUT_MS }
-    if status == 200 and token and token ~= "" then
-      headers["X-aliyun-ecs-metadata-token"] = token
-    elseif getenv("ALIBABA_CLOUD_IMDSV1_DISABLED") == "true" then
-      return nil, "no IMDSv2 token from " .. base .. " (" .. (status and ("HTTP " .. status)
-        or tostring(token)) .. ") and IMDSv1 is disabled"
+    local v1_off = switched_on(getenv, "ALIBABA_CLOUD_IMDSV1_DISABLED")
+    local token, why = imds_token(fetch, base)
+    if not token and v1_off then
+      return nil, "no IMDSv2 token from " .. base .. " (" .. why .. ") and IMDSv1 is disabled"
     end
-    local path = base .. "/latest/meta-data/ram/security-credentials/"
-    local role = o.role_name or nonempty(getenv("ALIBABA_CLOUD_ECS_METADATA"))
-    if not role then
-      local body
-      status, body = fetch { method = "GET", url = path, headers = headers, timeout = IMDS_TIMEOUT_MS }
-      if status ~= 200 then
-        return nil, "no role from " .. base .. " (" .. (status and ("HTTP " .. status)
-          or tostring(body)) .. ")"
+    local secrets = secrets_of(token)
+    local function step(where, fn, ...)
+      local r, err = fn(fetch, token, secrets, ...)
+      if not r and token and not v1_off then
+        local r1, err1 = fn(fetch, nil, secrets, ...)
+        if r1 then return r1 end
+        err = err .. "; without the IMDSv2 token: " .. err1
       end
-      role = body:match("^%s*([^%s]+)")
-      if not role then return nil, "no role attached to this instance" end
+      if r then return r end
+      return nil, where .. ": " .. err
     end
-    local t, err = fetch_json(fetch, { method = "GET", url = path .. role, headers = headers,
-                                       timeout = IMDS_TIMEOUT_MS }, "ECS RAM role " .. role)
-    if not t then return nil, err end
-    return from_fields(t, "ECS RAM role " .. role)
+    local role = o.role_name or nonempty(getenv("ALIBABA_CLOUD_ECS_METADATA"))
+    if role then
+      local bad = bad_value(role, LIMITS.id_max, o.role_name and "role_name" or "ALIBABA_CLOUD_ECS_METADATA")
+      if bad then return nil, bad end
+    else
+      role, why = step("no role from " .. base, get_role)
+      if not role then return nil, why end
+    end
+    return step("ECS RAM role " .. role, get_creds, role)
   end }
 end
 
--- ALIBABA_CLOUD_CREDENTIALS_URI: GET, the five official fields.
+-- ALIBABA_CLOUD_CREDENTIALS_URI: GET, the official fields; Code is not
+-- looked at, as the official provider does not.
 function M.uri(o)
   o = o or {}
   local getenv = env_of(o)
   return { name = "credentials_uri", get = function(_, _, fetch)
     local url = o.url or nonempty(getenv("ALIBABA_CLOUD_CREDENTIALS_URI"))
     if not url then return nil, "ALIBABA_CLOUD_CREDENTIALS_URI is not set" end
+    if bad_value(url, 4096, "") or not url:find("^[hH][tT][tT][pP][sS]?://") then
+      return nil, (o.url and "url" or "ALIBABA_CLOUD_CREDENTIALS_URI")
+        .. " must be an http:// or https:// URL of printable ASCII"
+    end
     local t, err = fetch_json(fetch, { method = "GET", url = url }, "credentials URI")
     if not t then return nil, err end
-    return from_fields(t, "credentials URI")
+    return from_answer(t, "credentials URI")
   end }
 end
 
--- The INI file's sections: { name = { key = value } }. `#` and `;` start
--- comments, also after a value.
+-- --------------------------------------------------------- files
+
+local function trim(s) return (s:match("^%s*(.-)%s*$")) end
+
+-- A key, value or section name as the official parser (npm ini 1.3.x,
+-- unsafe()) reads it: trimmed; "..." decoded as JSON, '...' stripped; else
+-- cut at the first ; or # that no backslash escapes.
+local function ini_text(v)
+  v = trim(v)
+  local q = v:sub(1, 1)
+  if (q == '"' or q == "'") and v:sub(-1) == q then
+    if q == "'" then v = v:sub(2, -2) end
+    local s = cjson.decode(v)
+    return type(s) == "string" and s or v
+  end
+  local out, esc = {}, false
+  for i = 1, #v do
+    local c = v:sub(i, i)
+    if esc then
+      out[#out + 1] = (c == "\\" or c == ";" or c == "#") and c or "\\" .. c
+      esc = false
+    elseif c == ";" or c == "#" then
+      break
+    elseif c == "\\" then
+      esc = true
+    else
+      out[#out + 1] = c
+    end
+  end
+  if esc then out[#out + 1] = "\\" end
+  return trim(table.concat(out))
+end
+
+-- The INI file's sections, { name = { key = value } }, as the official
+-- parser reads them: lines that start with ; or # (after blanks) are
+-- comments; "[name]" must fill its line; a repeated section adds to the
+-- first; a key without "=" is true; the values true, false and null are
+-- JSON's; "key[]" makes a list.
 local function parse_ini(text)
-  local sections, current = {}, nil
-  for line in (text .. "\n"):gmatch("(.-)\r?\n") do
-    line = line:gsub("%s[#;].*$", ""):gsub("^[#;].*$", ""):match("^%s*(.-)%s*$")
-    local name = line:match("^%[%s*(.-)%s*%]$")
-    if name then
-      current = {}
-      sections[name] = current
-    elseif current and line ~= "" then
-      local k, v = line:match("^([^=]-)%s*=%s*(.*)$")
-      if k then current[k] = v end
+  local sections, current = {}, {}
+  for line in text:gmatch("[^\r\n]+") do
+    if not line:find("^%s*[;#]") then
+      local name = line:match("^%[([^%]]*)%]$")
+      if name then
+        name = ini_text(name)
+        sections[name] = sections[name] or {}
+        current = sections[name]
+      else
+        local k, eq, v = line:match("^([^=]+)(=?)(.*)$")
+        if k then
+          k = ini_text(k)
+          local value = true
+          if eq == "=" then
+            value = ini_text(v)
+            if value == "true" then value = true
+            elseif value == "false" then value = false
+            elseif value == "null" then value = nil end
+          end
+          if #k > 2 and k:sub(-2) == "[]" then
+            k = k:sub(1, -3)
+            if type(current[k]) ~= "table" then current[k] = current[k] and { current[k] } or {} end
+          end
+          if type(current[k]) == "table" then
+            current[k][#current[k] + 1] = value
+          else
+            current[k] = value
+          end
+        end
+      end
     end
   end
   return sections
 end
 M._parse_ini = parse_ini
 
--- The INI profile: ALIBABA_CLOUD_CREDENTIALS_FILE, else
--- ~/.alibabacloud/credentials, then ~/.alibabacloud/credentials.ini; section
--- ALIBABA_CLOUD_PROFILE, else default.
-function M.profile(o)
-  o = o or {}
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+
+-- A string field of a profile: the value, nil when absent, or false and why.
+local function field(t, key, where)
+  local v = t[key]
+  if v == nil or v == "" then return nil end
+  if type(v) ~= "string" then return false, ("%s of %s must be a string"):format(key, where) end
+  return v
+end
+
+-- Fixed keys from a profile's fields, checked now; a reason names the
+-- fields missing, and only those.
+local function fixed_from(p, where, keys)
+  local missing = {}
+  for _, k in ipairs(keys) do
+    if p[k] == nil or p[k] == "" then missing[#missing + 1] = k end
+  end
+  if #missing > 0 then
+    return nil, ("%s: %s %s required"):format(where, table.concat(missing, " and "),
+                                             #missing > 1 and "are" or "is")
+  end
+  local names = {}
+  for i, k in ipairs(keys) do names[i] = k .. " of " .. where end
+  local id, secret, token = p[keys[1]], p[keys[2]], keys[3] and p[keys[3]]
+  local creds, why = credentials(id, secret, token or nil, nil, names)
+  if not creds then return nil, why end
+  return M.static { access_key_id = id, access_key_secret = secret, security_token = token or nil,
+                    names = names }
+end
+
+-- A provider whose inner provider is built from a file and rebuilt when the
+-- file's text (or the profile picked) changes. read(o, getenv) answers the
+-- cache key and build(), or nil and why.
+local function file_provider(name, o, read)
   local getenv = env_of(o)
   local inner, inner_key
-  return { name = "profile", get = function(_, now, fetch)
+  return { name = name, get = function(_, now, fetch)
+    local key, build, where = read(o, getenv)
+    if not key then return nil, build end
+    if key ~= inner_key then
+      local p, why = build()
+      if not p then return nil, why end
+      inner, inner_key = p, key
+    end
+    local creds, err = inner:get(now, fetch)
+    if not creds then
+      inner_key = nil                     -- read the file again next time
+      return nil, where .. ": " .. tostring(err)
+    end
+    return creds
+  end }
+end
+
+local INI_TYPES = "access_key, ecs_ram_role or ram_role_arn"
+
+-- The INI file: ALIBABA_CLOUD_CREDENTIALS_FILE, else
+-- ~/.alibabacloud/credentials, then ~/.alibabacloud/credentials.ini; the
+-- section o.profile, else ALIBABA_CLOUD_PROFILE, else default. `type` is
+-- required, as in the official provider.
+function M.profile(o)
+  o = o or {}
+  return file_provider("profile", o, function(_, getenv)
     local paths = {}
     local given = o.path or nonempty(getenv("ALIBABA_CLOUD_CREDENTIALS_FILE"))
     if given then
@@ -293,62 +581,152 @@ function M.profile(o)
     end
     local text, path
     for _, p in ipairs(paths) do
-      local f = io.open(p, "rb")
-      if f then
-        text, path = f:read("*a"), p
-        f:close()
-        break
-      end
+      text = read_file(p)
+      if text then path = p break end
     end
-    if not text then return nil, "no file " .. table.concat(paths, " or ") end
-    local name = o.name or nonempty(getenv("ALIBABA_CLOUD_PROFILE")) or "default"
+    if not text then
+      return nil, "no file " .. (given or (paths[1] .. "(.ini)"))
+    end
+    local name = nonempty(o.profile) or nonempty(o.name) or nonempty(getenv("ALIBABA_CLOUD_PROFILE"))
+      or "default"
     local s = parse_ini(text)[name]
     if not s then return nil, ("no section [%s] in %s"):format(name, path) end
     local where = ("[%s] in %s"):format(name, path)
-    local key = table.concat({ s.type or "", s.access_key_id or "", s.role_arn or "",
-                               s.role_name or "", path, name }, "\0")
-    if key ~= inner_key then            -- the file changed: a provider for it
-      local kind = s.type or "access_key"
-      if kind == "access_key" or kind == "ram_role_arn" then
-        if not nonempty(s.access_key_id) or not nonempty(s.access_key_secret) then
-          return nil, where .. ": access_key_id and access_key_secret are required"
+    return path .. "\0" .. name .. "\0" .. text, function()
+      local kind = s.type
+      if kind == nil then return nil, where .. ": type is required (" .. INI_TYPES .. ")" end
+      if kind == "access_key" then
+        return fixed_from(s, where, { "access_key_id", "access_key_secret" })
+      elseif kind == "ram_role_arn" then
+        local source, why = fixed_from(s, where, { "access_key_id", "access_key_secret" })
+        if not source then return nil, why end
+        local t = {}
+        for _, k in ipairs { "role_arn", "role_session_name", "policy", "external_id" } do
+          local v, bad = field(s, k, where)
+          if v == false then return nil, bad end
+          t[k] = v
         end
-        inner = M.static { access_key_id = s.access_key_id, access_key_secret = s.access_key_secret }
-        if kind == "ram_role_arn" then
-          if not nonempty(s.role_arn) then return nil, where .. ": role_arn is required" end
-          inner = M.assume_role { source = inner, role_arn = s.role_arn, env = o.env,
-            role_session_name = nonempty(s.role_session_name), policy = nonempty(s.policy),
-            sts_endpoint = o.sts_endpoint }
-        end
+        t.role_arn = t.role_arn or nonempty(getenv("ALIBABA_CLOUD_ROLE_ARN"))
+        if not t.role_arn then return nil, where .. ": role_arn is required" end
+        return M.assume_role { source = source, role_arn = t.role_arn,
+          role_session_name = t.role_session_name, policy = t.policy,
+          external_id = t.external_id, sts_endpoint = o.sts_endpoint, env = o.env }
       elseif kind == "ecs_ram_role" then
-        inner = M.ecs_ram_role { role_name = nonempty(s.role_name), env = o.env,
-                                 imds_endpoint = o.imds_endpoint }
-      else
-        return nil, where .. ": unknown type " .. kind
+        local role, bad = field(s, "role_name", where)
+        if role == false then return nil, bad end
+        return M.ecs_ram_role { role_name = role, env = o.env, imds_endpoint = o.imds_endpoint }
       end
-      inner_key = key
+      return nil, ("%s: unknown type '%s' (%s)"):format(where, tostring(kind), INI_TYPES)
+    end, where
+  end)
+end
+
+local CLI_MODES = "AK, StsToken, RamRoleArn, ChainableRamRoleArn, EcsRamRole and OIDC"
+
+-- The provider for the profile `name` of an aliyun CLI configuration.
+local function cli_provider(conf, name, path, o, getenv, depth)
+  if depth > SOURCE_DEPTH_MAX then
+    return nil, ("source_profile goes deeper than %d profiles in %s (a loop?)")
+      :format(SOURCE_DEPTH_MAX, path)
+  end
+  local p
+  for _, q in ipairs(conf.profiles) do
+    if type(q) == "table" and q.name == name then p = q break end
+  end
+  if not p then return nil, ("no profile '%s' in %s"):format(tostring(name), path) end
+  local where = ("profile '%s' in %s"):format(name, path)
+  local t = {}
+  for _, k in ipairs { "ram_role_arn", "ram_session_name", "sts_region", "sts_endpoint",
+                       "external_id", "ram_role_name", "oidc_provider_arn", "oidc_token_file",
+                       "source_profile" } do
+    local v, bad = field(p, k, where)
+    if v == false then return nil, bad end
+    t[k] = v
+  end
+  local mode = p.mode
+  local function assume(source)
+    local role = t.ram_role_arn or nonempty(getenv("ALIBABA_CLOUD_ROLE_ARN"))
+    if not role then return nil, where .. ": ram_role_arn is required" end
+    return M.assume_role { source = source, role_arn = role, role_session_name = t.ram_session_name,
+      duration = p.expired_seconds, external_id = t.external_id, sts_region = t.sts_region,
+      sts_endpoint = o.sts_endpoint or t.sts_endpoint, enable_vpc = p.enable_vpc, env = o.env }
+  end
+  if mode == "AK" then
+    return fixed_from(p, where, { "access_key_id", "access_key_secret" })
+  elseif mode == "StsToken" then
+    return fixed_from(p, where, { "access_key_id", "access_key_secret", "sts_token" })
+  elseif mode == "RamRoleArn" then
+    local source, why = fixed_from(p, where, { "access_key_id", "access_key_secret" })
+    if not source then return nil, why end
+    return assume(source)
+  elseif mode == "ChainableRamRoleArn" then
+    if not t.source_profile then return nil, where .. ": source_profile is required" end
+    local source, why = cli_provider(conf, t.source_profile, path, o, getenv, depth + 1)
+    if not source then return nil, why end
+    return assume(source)
+  elseif mode == "EcsRamRole" then
+    return M.ecs_ram_role { role_name = t.ram_role_name, env = o.env, imds_endpoint = o.imds_endpoint }
+  elseif mode == "OIDC" then
+    return M.oidc { role_arn = t.ram_role_arn, oidc_provider_arn = t.oidc_provider_arn,
+      oidc_token_file = t.oidc_token_file, role_session_name = t.ram_session_name,
+      duration = p.duration_seconds, sts_region = t.sts_region, enable_vpc = p.enable_vpc,
+      sts_endpoint = o.sts_endpoint, env = o.env }
+  end
+  return nil, ("%s: unsupported mode '%s' (lua-sls supports %s)"):format(where,
+    tostring(mode), CLI_MODES)
+end
+
+-- The aliyun CLI's profile: ~/.aliyun/config.json, the profile o.profile,
+-- else ALIBABA_CLOUD_PROFILE, else the file's `current`. Off with
+-- ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true.
+function M.cli_profile(o)
+  o = o or {}
+  return file_provider("cli_profile", o, function(_, getenv)
+    if switched_on(getenv, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED") then
+      return nil, "disabled by ALIBABA_CLOUD_CLI_PROFILE_DISABLED"
     end
-    local creds, err = inner:get(now, fetch)
-    if not creds then return nil, where .. ": " .. err end
-    return creds
-  end }
+    local home = o.home or nonempty(getenv("HOME"))
+    if not home then return nil, "HOME is not set" end
+    local path = home .. "/.aliyun/config.json"
+    local text = read_file(path)
+    if not text then return nil, "no file " .. path end
+    local conf = cjson.decode(text)
+    if type(conf) ~= "table" then return nil, path .. " is not JSON" end
+    if type(conf.profiles) ~= "table" or #conf.profiles == 0 then
+      return nil, "no profiles in " .. path
+    end
+    local name = nonempty(o.profile) or nonempty(getenv("ALIBABA_CLOUD_PROFILE"))
+      or nonempty(conf.current)
+    if type(name) ~= "string" then
+      return nil, "no profile picked: ALIBABA_CLOUD_PROFILE is not set and " .. path
+        .. " has no current"
+    end
+    return name .. "\0" .. text, function()
+      return cli_provider(conf, name, path, o, getenv, 0)
+    end, ("profile '%s' in %s"):format(name, path)
+  end)
 end
 
 -- The default chain, in the official order; the provider that worked is
--- asked first next time. o: env, home, sts_endpoint, imds_endpoint (the
--- last two for tests; the defaults are the official hosts).
+-- asked first next time. o: profile (the CLI and INI profile, over
+-- ALIBABA_CLOUD_PROFILE), env, home, sts_endpoint, imds_endpoint (the last
+-- two for tests; the defaults are the official hosts).
 function M.chain(o)
   o = o or {}
-  local providers = { M.environment(o), M.oidc(o), M.profile(o), M.ecs_ram_role(o), M.uri(o) }
-  local labels = { environment = "environment", oidc = "OIDC", profile = "profile",
-                   ecs_ram_role = "ECS RAM role", credentials_uri = "credentials URI" }
+  assert(o.profile == nil or (type(o.profile) == "string" and o.profile ~= ""),
+    "sls.credentials.chain: profile must be a non-empty string")
+  local providers = { M.environment(o), M.oidc { env = o.env, sts_endpoint = o.sts_endpoint },
+                      M.cli_profile(o), M.profile(o), M.ecs_ram_role(o), M.uri(o) }
+  local labels = { environment = "environment", oidc = "OIDC", cli_profile = "CLI profile",
+                   profile = "credentials file", ecs_ram_role = "ECS RAM role",
+                   credentials_uri = "credentials URI" }
   local chain = { name = "chain" }
   function chain.get(self, now, fetch)
     local why, last = {}, self.last
     if last then
       local creds, err = last:get(now, fetch)
       if creds then return creds end
-      why[#why + 1] = labels[last.name] .. ": " .. tostring(err)
+      why[#why + 1] = labels[last.name] .. ": " .. cleaned(err)
       self.last = nil
     end
     for _, p in ipairs(providers) do
@@ -358,7 +736,7 @@ function M.chain(o)
           self.last = p
           return creds
         end
-        why[#why + 1] = labels[p.name] .. ": " .. tostring(err)
+        why[#why + 1] = labels[p.name] .. ": " .. cleaned(err)
       end
     end
     return nil, "no credentials: tried " .. table.concat(why, "; ")
