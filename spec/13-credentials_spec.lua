@@ -791,10 +791,15 @@ describe("credentials", function()
       assert.equal(0, emu:requests())
     end)
 
-    -- The same with sls.new{} and no provider: src/client.c reads the three
-    -- variables itself and uses them unchecked, before the chain (whose
-    -- environment provider checks them) is asked. For the lead's client.c
-    -- rewrite: drop "credentials = ...chain()" above and this must pass.
-    pending("sls.new{} keeps a bad ALIBABA_CLOUD_SECURITY_TOKEN off the wire (src/client.c)")
+    it("keep a bad ALIBABA_CLOUD_SECURITY_TOKEN off the wire with sls.new{} too", function()
+      local out = run(("ALIBABA_CLOUD_ACCESS_KEY_ID=%s ALIBABA_CLOUD_ACCESS_KEY_SECRET=%s "
+          .. "ALIBABA_CLOUD_SECURITY_TOKEN=\"$(printf 'tok\\r\\nX-Injected: yes')\"")
+          :format(H.KEY.access_key_id, H.KEY.access_key_secret),
+        ([[local c = sls.new{ endpoint = %q, max_attempts = 1 }
+           local r, err = c:create_ticket() io.write(r and 'minted' or err)]]):format(emu.url))
+      assert.matches("environment: ALIBABA_CLOUD_SECURITY_TOKEN must be printable ASCII without spaces", out, 1, true)
+      assert_clean(out, "X-Injected")
+      assert.equal(0, emu:requests())
+    end)
   end)
 end)

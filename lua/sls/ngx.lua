@@ -55,6 +55,11 @@ local function exchange(x, raw, host, port, https, pool, verify, connect_ms)
       -- false: no session object wanted (a kept-alive connection beats
       -- resumption), and it avoids lua-resty-core fetching one.
       ok, err = sock:sslhandshake(false, host, verify)
+      -- lua-resty-core 0.1.25 now and then reports success for a handshake
+      -- whose host check failed and closed the socket: ask the socket.
+      if ok and not sock:getreusedtimes() then
+        ok, err = nil, "the handshake failed and closed the connection"
+      end
       what, a, b = x:io("handshake", ok, err)
     elseif what == "keepalive" then
       sock:setkeepalive(a)
