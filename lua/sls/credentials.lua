@@ -336,9 +336,23 @@ end
 
 -- The default chain, in the official order; the provider that worked is
 -- asked first next time. o: env, home, sts_endpoint, imds_endpoint (the
--- last two for tests; the defaults are the official hosts).
+-- last two for tests; the defaults are the official hosts), profile.
 function M.chain(o)
   o = o or {}
+  -- profile names the profile as ALIBABA_CLOUD_PROFILE would, and wins over it.
+  if o.profile ~= nil then
+    local p = o.profile
+    if type(p) ~= "string" or p == "" or p:find("%c") then
+      local got = type(p) ~= "string" and type(p)
+        or '"' .. p:gsub("%c", function(c) return "\\" .. c:byte() end) .. '"'
+      error("chain: option 'profile' must be a non-empty string without control "
+            .. "characters (got " .. got .. ")", 2)
+    end
+    local getenv = env_of(o)
+    local env = setmetatable({ ALIBABA_CLOUD_PROFILE = p },
+                             { __index = function(_, k) return getenv(k) end })
+    o = setmetatable({ env = env }, { __index = o })
+  end
   local providers = { M.environment(o), M.oidc(o), M.profile(o), M.ecs_ram_role(o), M.uri(o) }
   local labels = { environment = "environment", oidc = "OIDC", profile = "profile",
                    ecs_ram_role = "ECS RAM role", credentials_uri = "credentials URI" }
