@@ -11,7 +11,7 @@ local function sls_ticket(args, env)
   env = env or ("ALIBABA_CLOUD_ACCESS_KEY_ID=%s ALIBABA_CLOUD_ACCESS_KEY_SECRET=%s")
     :format(H.KEY.access_key_id, H.KEY.access_key_secret)
   local out, rc = H.run(("env -u ALIBABA_CLOUD_SECURITY_TOKEN %s LUA_CPATH=%q LUA_PATH=%q %s %s/bin/sls-ticket %s 2>%s")
-    :format(env, H.root .. "/build/" .. H.lua_tag .. "/?.so;;", H.root .. "/lua/?.lua;;",
+    :format(env, H.cpath .. ";", H.root .. "/lua/?.lua;;",
             H.lua_bin, H.root, args, err))
   local stderr = H.read_file(err)
   os.remove(err)

@@ -303,7 +303,7 @@ describe("credentials", function()
         :format(env, H.lua_bin, ([[package.cpath = %q .. package.cpath
           package.path = %q .. package.path
           local sls = require "sls"
-          %s]]):format(H.root .. "/build/" .. H.lua_tag .. "/?.so;", H.root .. "/lua/?.lua;", code)))
+          %s]]):format(H.cpath, H.root .. "/lua/?.lua;", code)))
     end
 
     it("mints with the INI file and profile named in the environment", function()

@@ -10,8 +10,10 @@ local H = {}
 H.root = os.getenv("SLS_ROOT") or "."
 H.lua_tag = _VERSION == "Lua 5.1" and "5.1" or _VERSION:match("%d+%.%d+")
 H.lua_bin = os.getenv("SLS_LUA") or (H.lua_tag == "5.1" and "luajit" or "lua" .. H.lua_tag)
-package.cpath = H.root .. "/build/" .. (os.getenv("SLS_BUILD") or H.lua_tag) .. "/?.so;"
-  .. package.cpath
+-- The build under test, as a package.cpath entry: SLS_BUILD names it (5.4,
+-- puc5.1, asan, ...); subprocesses running H.lua_bin load the same one.
+H.cpath = H.root .. "/build/" .. (os.getenv("SLS_BUILD") or H.lua_tag) .. "/?.so;"
+package.cpath = H.cpath .. package.cpath
 package.path = H.root .. "/lua/?.lua;" .. package.path
 
 H.KEY = { access_key_id = "LTAI5tEmulatorKeyId",
