@@ -6,14 +6,14 @@
 #                                      python3 for the emulator)
 #   tools/deps.sh [pkg...]             everything `make test` needs: also
 #                                      PUC Lua 5.1-5.3, LuaJIT, busted,
-#                                      luarocks, LDoc, valgrind, nginx with its
+#                                      luarocks, LDoc (+ lua-markdown), valgrind, nginx with its
 #                                      Lua module and Chromium (nginx specs),
 #                                      clang (fuzzing), Node (gateway spec)
 # Extra package names may follow. Debian only.
 set -euo pipefail
 minimal=(gcc make pkg-config libc6-dev libcurl4-openssl-dev libssl-dev ca-certificates
          lua5.4 liblua5.4-dev lua-cjson python3)
-test=(openssl curl luarocks lua-busted lua-socket lua-ldoc valgrind
+test=(openssl curl luarocks lua-busted lua-socket lua-ldoc lua-markdown valgrind
       lua5.1 liblua5.1-0-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev
       luajit2 libluajit2-5.1-dev
       nginx libnginx-mod-http-lua lua-resty-core chromium clang libclang-rt-14-dev)
