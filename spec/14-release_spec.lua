@@ -71,6 +71,27 @@ describe("the release files", function()
     assert.equal("lua-sls " .. version, require("sls")._VERSION)
   end)
 
+  it("keep README.zh-CN.md in step with README.md: sections, install lines, links", function()
+    local en = H.read_file(H.root .. "/README.md")
+    local zh = H.read_file(H.root .. "/README.zh-CN.md")
+    local function count(text, pat)
+      local n = 0
+      for _ in text:gmatch(pat) do n = n + 1 end
+      return n
+    end
+    assert.equal(count(en, "\n##+ "), count(zh, "\n##+ "))
+    assert.equal(count(en, "\n```"), count(zh, "\n```"))
+    -- The commands users paste are the same, word for word.
+    for line in en:gmatch("[^\n]+") do
+      if line:find("^luarocks make") or line:find("^apt%-get") or line:find("^  lua%-sls%-")
+         or line:find("^  ca%-certificates") then
+        assert.truthy(zh:find(line, 1, true), "missing in README.zh-CN.md: " .. line)
+      end
+    end
+    assert.truthy(en:find("(README.zh-CN.md)", 1, true))
+    assert.truthy(zh:find("(README.md)", 1, true))
+  end)
+
   it("include the MIT licence and a changelog for this version", function()
     local license = H.read_file(H.root .. "/LICENSE")
     assert.truthy(license:find("^MIT License\n"))
