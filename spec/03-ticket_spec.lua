@@ -122,8 +122,8 @@ describe("create_ticket", function()
   end)
 
   it("returns NoCredentials when there are none, without sending", function()
-    local out = H.run(("env -i HOME=/nonexistent ALIBABA_CLOUD_ECS_METADATA_DISABLED=true %s -e %q 2>&1")
-      :format(H.lua_bin, ([[package.cpath = %q .. package.cpath
+    local out = H.run(("env -i HOME=/nonexistent ALIBABA_CLOUD_ECS_METADATA_DISABLED=true%s %s -e %q 2>&1")
+      :format(H.sanitizer_env, H.lua_bin, ([[package.cpath = %q .. package.cpath
         package.path = %q .. package.path
         local sls = require "sls"
         local r, err, d = sls.new { endpoint = %q }:create_ticket()

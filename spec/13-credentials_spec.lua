@@ -299,8 +299,8 @@ describe("credentials", function()
 
   describe("a process with no keys", function()
     local function run(env, code)
-      return H.run(("env -i HOME=/nonexistent PATH=/usr/bin:/bin ALIBABA_CLOUD_ECS_METADATA_DISABLED=true %s %s -e %q 2>&1")
-        :format(env, H.lua_bin, ([[package.cpath = %q .. package.cpath
+      return H.run(("env -i HOME=/nonexistent PATH=/usr/bin:/bin ALIBABA_CLOUD_ECS_METADATA_DISABLED=true%s %s %s -e %q 2>&1")
+        :format(H.sanitizer_env, env, H.lua_bin, ([[package.cpath = %q .. package.cpath
           package.path = %q .. package.path
           local sls = require "sls"
           %s]]):format(H.cpath, H.root .. "/lua/?.lua;", code)))

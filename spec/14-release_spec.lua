@@ -19,7 +19,8 @@ local function rockspec(path)
 end
 
 local function lines(cmd)
-  local out, rc = H.run(cmd)
+  -- Not under the sanitizer run's preload: ls, sort and make would report their own leaks.
+  local out, rc = H.run("env -u LD_PRELOAD sh -c '" .. cmd:gsub("'", "'\\''") .. "'")
   assert.equal(0, rc, cmd .. ": " .. out)
   local t = {}
   for l in out:gmatch("[^\n]+") do t[#t + 1] = l end

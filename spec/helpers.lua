@@ -14,6 +14,18 @@ H.lua_bin = os.getenv("SLS_LUA") or (H.lua_tag == "5.1" and "luajit" or "lua" ..
 -- puc5.1, asan, ...); subprocesses running H.lua_bin load the same one.
 H.cpath = H.root .. "/build/" .. (os.getenv("SLS_BUILD") or H.lua_tag) .. "/?.so;"
 package.cpath = H.cpath .. package.cpath
+-- For subprocesses started with `env -i`: the sanitizer run's preload and
+-- options, so a sanitized sls.so loads there too ("" outside that run).
+-- Leaks are checked in the busted process; in these short-lived children
+-- LeakSanitizer's exit-time tracer can crash on its own, so it is off there.
+H.sanitizer_env = ""
+for _, k in ipairs { "LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS" } do
+  local v = os.getenv(k)
+  if v and v ~= "" then
+    if k == "ASAN_OPTIONS" then v = v .. ":detect_leaks=0" end
+    H.sanitizer_env = H.sanitizer_env .. (" %s='%s'"):format(k, v)
+  end
+end
 package.path = H.root .. "/lua/?.lua;" .. package.path
 
 H.KEY = { access_key_id = "LTAI5tEmulatorKeyId",
