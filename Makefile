@@ -1,8 +1,18 @@
 # lua-sls. Variables mirror LuaRocks' so `luarocks make` and this file agree.
+#   make                                  Lua 5.4, build/5.4/sls.so
+#   make LUA_VERSION=5.3                  PUC Lua 5.2 or 5.3 likewise
+#   make LUA_VERSION=5.1                  LuaJIT 2.1 (OpenResty), build/5.1/sls.so
+#   make LUA_VERSION=5.1 LUA=lua5.1       PUC Lua 5.1, build/puc5.1/sls.so
 LUA_VERSION ?= 5.4
 ifeq ($(LUA_VERSION),5.1)
-LUA_INCDIR  ?= /usr/include/luajit-2.1
 LUA         ?= luajit
+ifeq ($(LUA),luajit)
+LUA_INCDIR  ?= /usr/include/luajit-2.1
+BUILD       ?= build/5.1
+else
+LUA_INCDIR  ?= /usr/include/lua5.1
+BUILD       ?= build/puc5.1
+endif
 else
 LUA_INCDIR  ?= /usr/include/lua$(LUA_VERSION)
 LUA         ?= lua$(LUA_VERSION)
@@ -19,14 +29,16 @@ LIBFLAG     ?= -shared
 DEV_CFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fPIC \
                -fvisibility=hidden -Wall -Wextra -Wshadow -Wmissing-prototypes \
                -Wwrite-strings -pedantic
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl openssl 2>/dev/null)
-DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl openssl 2>/dev/null || echo -lcurl -lssl -lcrypto)
+# Only libcrypto is used (EVP_MAC, digests): no -lssl. OpenSSL >= 3 (EVP_MAC).
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl libcrypto 2>/dev/null)
+DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl libcrypto 2>/dev/null || echo -lcurl -lcrypto)
 BUILD       ?= build/$(LUA_VERSION)
 
-SRC = src/sls.c src/client.c src/args.c src/embed.c src/sign.c src/request.c \
-      src/endpoint.c src/http.c src/response.c src/buf.c \
-      src/date.c src/natives.c src/text.c src/call.c src/creds.c src/result.c \
-      src/policy.c src/httpparse.c src/exchange.c
+# The sources are the rockspec's list (tools/sources.sh), the only one.
+SRC := $(shell tools/sources.sh)
+ifeq ($(SRC),)
+$(error no C sources found in the rockspec (tools/sources.sh))
+endif
 HDR = $(wildcard src/*.h)
 
 .PHONY: all install test test-quick demo bench clean sanitize valgrind
@@ -46,7 +58,7 @@ install: $(BUILD)/sls.so
 	sed '1s|.*|#!/usr/bin/env $(LUA)|' bin/sls-ticket > $(DESTDIR)$(BINDIR)/sls-ticket
 	chmod 0755 $(DESTDIR)$(BINDIR)/sls-ticket
 
-# Everything: packages, both Lua versions, sanitizers, valgrind.
+# Everything: packages, Lua 5.1-5.4 and LuaJIT, sanitizers, valgrind, fuzzing.
 test:
 	tools/test.sh
 
@@ -57,5 +69,7 @@ demo:
 bench:
 	bench/run.sh
 
+# Also what `luarocks make` leaves in the checkout: a stale ./sls.so would
+# shadow the installed module (LuaJIT searches ./?.so first).
 clean:
-	rm -rf build
+	rm -rf build sls.so src/*.o

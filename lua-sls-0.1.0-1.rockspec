@@ -38,7 +38,7 @@ build = {
          defines = { "_POSIX_C_SOURCE=200809L", "_DEFAULT_SOURCE" },
          incdirs = { "$(OPENSSL_INCDIR)" },
          libdirs = { "$(LIBCURL_LIBDIR)", "$(OPENSSL_LIBDIR)" },
-         libraries = { "curl", "ssl", "crypto", "pthread" },
+         libraries = { "curl", "crypto", "pthread" },
       },
       -- Loaded by sls.so inside nginx: the cosocket transport.
       ["sls.ngx"] = "lua/sls/ngx.lua",

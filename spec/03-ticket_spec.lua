@@ -109,7 +109,7 @@ describe("create_ticket", function()
       local r1 = assert(c:create_ticket())
       local r2, err = sls.create_ticket { expiration_time = 60 }
       io.write(tostring(r1.ticket ~= nil), " ", tostring(err), " ", tostring(c))
-    ]]):format(H.root .. "/build/" .. H.lua_tag .. "/?.so;", H.root .. "/lua/?.lua;", emu.url)
+    ]]):format(H.cpath, H.root .. "/lua/?.lua;", emu.url)
     local f = assert(io.open(emu.dir .. "/env.lua", "w"))
     f:write(script)
     f:close()
@@ -123,13 +123,13 @@ describe("create_ticket", function()
   end)
 
   it("returns NoCredentials when there are none, without sending", function()
-    local out = H.run(("env -i HOME=/nonexistent ALIBABA_CLOUD_ECS_METADATA_DISABLED=true %s -e %q 2>&1")
-      :format(H.lua_bin, ([[package.cpath = %q .. package.cpath
+    local out = H.run(("env -i HOME=/nonexistent ALIBABA_CLOUD_ECS_METADATA_DISABLED=true%s %s -e %q 2>&1")
+      :format(H.sanitizer_env, H.lua_bin, ([[package.cpath = %q .. package.cpath
         package.path = %q .. package.path
         local sls = require "sls"
         local r, err, d = sls.new { endpoint = %q }:create_ticket()
         io.write(tostring(r), "|", err, "|", d.code, "|", d.attempts)]])
-        :format(H.root .. "/build/" .. H.lua_tag .. "/?.so;", H.root .. "/lua/?.lua;", emu.url)))
+        :format(H.cpath, H.root .. "/lua/?.lua;", emu.url)))
     assert.equal("nil|NoCredentials: no credentials: tried "
       .. "environment: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are not set; "
       .. "OIDC: ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE "

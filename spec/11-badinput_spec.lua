@@ -8,7 +8,7 @@ local H = require "spec.helpers"
 local sls = require "sls"
 
 local HUGE = string.rep("x", 10 * 1024 * 1024)
-local NON_UTF8 = "\xff\xfe\xc3\x28"
+local NON_UTF8 = "\255\254\195\040"   -- decimal escapes: Lua 5.1 has no \x
 
 -- How a value is shown in a message (README: "the value given").
 local function show(v)

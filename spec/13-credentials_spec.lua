@@ -87,11 +87,11 @@ end
 
 -- Runs Lua code in a process with a clean environment plus `env`.
 local function run(env, code)
-  return H.run(("env -i HOME=/nonexistent PATH=/usr/bin:/bin ALIBABA_CLOUD_ECS_METADATA_DISABLED=true %s %s -e %q 2>&1")
-    :format(env, H.lua_bin, ([[package.cpath = %q .. package.cpath
+  return H.run(("env -i HOME=/nonexistent PATH=/usr/bin:/bin ALIBABA_CLOUD_ECS_METADATA_DISABLED=true%s %s %s -e %q 2>&1")
+    :format(H.sanitizer_env, env, H.lua_bin, ([[package.cpath = %q .. package.cpath
       package.path = %q .. package.path
       local sls = require "sls"
-      %s]]):format(H.root .. "/build/" .. H.lua_tag .. "/?.so;", H.root .. "/lua/?.lua;", code)))
+      %s]]):format(H.cpath, H.root .. "/lua/?.lua;", code)))
 end
 
 describe("credentials", function()
@@ -546,7 +546,7 @@ describe("credentials", function()
       local got = assert(c:get(os.time(), sls._fetch))
       assert.equal(H.KEY.access_key_id, got.access_key_id)
       assert.has_error(function() creds.chain { profile = "" } end,
-        "sls.credentials.chain: profile must be a non-empty string")
+        "chain: option 'profile' must be a non-empty string without control characters (got \"\")")
     end)
   end)
 

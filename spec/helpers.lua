@@ -10,8 +10,22 @@ local H = {}
 H.root = os.getenv("SLS_ROOT") or "."
 H.lua_tag = _VERSION == "Lua 5.1" and "5.1" or _VERSION:match("%d+%.%d+")
 H.lua_bin = os.getenv("SLS_LUA") or (H.lua_tag == "5.1" and "luajit" or "lua" .. H.lua_tag)
-package.cpath = H.root .. "/build/" .. (os.getenv("SLS_BUILD") or H.lua_tag) .. "/?.so;"
-  .. package.cpath
+-- The build under test, as a package.cpath entry: SLS_BUILD names it (5.4,
+-- puc5.1, asan, ...); subprocesses running H.lua_bin load the same one.
+H.cpath = H.root .. "/build/" .. (os.getenv("SLS_BUILD") or H.lua_tag) .. "/?.so;"
+package.cpath = H.cpath .. package.cpath
+-- For subprocesses started with `env -i`: the sanitizer run's preload and
+-- options, so a sanitized sls.so loads there too ("" outside that run).
+-- Leaks are checked in the busted process; in these short-lived children
+-- LeakSanitizer's exit-time tracer can crash on its own, so it is off there.
+H.sanitizer_env = ""
+for _, k in ipairs { "LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS" } do
+  local v = os.getenv(k)
+  if v and v ~= "" then
+    if k == "ASAN_OPTIONS" then v = v .. ":detect_leaks=0" end
+    H.sanitizer_env = H.sanitizer_env .. (" %s='%s'"):format(k, v)
+  end
+end
 package.path = H.root .. "/lua/?.lua;" .. package.path
 
 H.KEY = { access_key_id = "LTAI5tEmulatorKeyId",

@@ -12,10 +12,9 @@ mkdir -p "$out"
 cc=${FUZZ_CC:-clang}
 flags=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE)
-all_src=(src/sls.c src/client.c src/args.c src/embed.c src/sign.c src/request.c
-         src/endpoint.c src/http.c src/response.c src/buf.c src/date.c src/natives.c src/text.c
-         src/call.c src/creds.c src/result.c src/policy.c src/httpparse.c src/exchange.c)
-deps=$(pkg-config --cflags --libs libcurl openssl)
+mapfile -t all_src < <(tools/sources.sh)     # the rockspec's list
+[ ${#all_src[@]} -gt 0 ] || { echo "fuzz: no sources in the rockspec" >&2; exit 1; }
+deps=$(pkg-config --cflags --libs libcurl libcrypto)
 
 build() {  # target, sources...
   local t=$1; shift

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The whole test run: installs what is missing, builds for Lua 5.4 and
-# LuaJIT warning-free, runs the specs on both (nginx and Chromium with LuaJIT,
-# the threads test with 5.4), then again under AddressSanitizer + UBSan and
-# under valgrind, then a short fuzz run. Ends with one summary line.
+# The whole test run: installs what is missing, builds warning-free for
+# PUC Lua 5.1, 5.2, 5.3, 5.4 and LuaJIT 2.1, installs the rock with the
+# README's lines, checks the API reference builds without an LDoc warning,
+# runs the specs on all five (nginx and Chromium with LuaJIT, the threads
+# test with 5.4), then again under AddressSanitizer + UBSan and under
+# valgrind, then a short fuzz run. Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -42,32 +44,64 @@ echo "== the official credential providers, from npm (no lock file kept)"
 [ -d tools/official-verify/node_modules/@alicloud/credentials ] ||
   (cd tools/official-verify && npm install --no-package-lock --no-audit --no-fund --loglevel=error)
 
-echo "== build"
-make -s LUA_VERSION=5.4 EXTRA_CFLAGS=-Werror
-make -s LUA_VERSION=5.1 EXTRA_CFLAGS=-Werror
+# The release rockspec (the newest lua-sls-X.Y.Z-N.rockspec) and its version.
+rockspec=$(ls lua-sls-[0-9]*.rockspec | sort -V | tail -n 1)
+version=${rockspec#lua-sls-}; version=${version%-*.rockspec}
 
-echo "== luarocks make (Lua 5.4 and LuaJIT), into a scratch tree"
+echo "== build: Lua 5.4, 5.3, 5.2, PUC 5.1 and LuaJIT, with -Werror"
+make -s LUA_VERSION=5.4 EXTRA_CFLAGS=-Werror
+make -s LUA_VERSION=5.3 EXTRA_CFLAGS=-Werror
+make -s LUA_VERSION=5.2 EXTRA_CFLAGS=-Werror
+make -s LUA_VERSION=5.1 LUA=lua5.1 EXTRA_CFLAGS=-Werror      # build/puc5.1
+make -s LUA_VERSION=5.1 EXTRA_CFLAGS=-Werror                 # LuaJIT: build/5.1
+
+echo "== luarocks make: the README's install lines, into scratch trees"
 tree=$(mktemp -d)
 trap 'rm -rf "$tree"' EXIT
-luarocks make --deps-mode=none --tree "$tree/5.4" --lua-version 5.4 lua-sls-0.1.0-1.rockspec >"$tree/log" 2>&1 \
-  || { cat "$tree/log"; exit 1; }
-luarocks make --deps-mode=none --tree "$tree/5.1" --lua-version 5.1 LUA_INCDIR=/usr/include/luajit-2.1 \
-  lua-sls-0.1.0-1.rockspec >"$tree/log" 2>&1 || { cat "$tree/log"; exit 1; }
-for v in 5.4:lua5.4 5.1:luajit; do
-  got=$(LUA_CPATH="$tree/${v%%:*}/lib/lua/${v%%:*}/?.so;;" "${v##*:}" -e 'io.write(require("sls")._VERSION)')
-  [ "$got" = "lua-sls 0.1.0" ] || { echo "!! the rock for ${v%%:*} does not load: $got"; exit 1; }
-  [ -x "$tree/${v%%:*}/bin/sls-ticket" ] || { echo "!! sls-ticket not installed for ${v%%:*}"; exit 1; }
+# `luarocks make` compiles into the working directory and leaves ./sls.so
+# there, which LuaJIT (./?.so first on its path) would load instead of the
+# installed module: the README's lines remove it, as here.
+rock() {  # tree name, luarocks arguments...
+  local t=$1; shift
+  { luarocks make --deps-mode=none --tree "$tree/$t" "$@" && rm -f sls.so src/*.o; } >"$tree/log" 2>&1 \
+    || { cat "$tree/log"; exit 1; }
+  [ ! -e sls.so ] && ! ls src/*.o >/dev/null 2>&1 || { echo "!! luarocks make left sls.so or src/*.o behind"; exit 1; }
+}
+rock 5.4 --lua-version 5.4 "$rockspec"
+rock 5.1 --lua-version 5.1 LUA_INCDIR=/usr/include/luajit-2.1 "$rockspec"
+rock scm --lua-version 5.4 lua-sls-scm-1.rockspec
+for v in 5.4:5.4:lua5.4 5.1:5.1:luajit scm:5.4:lua5.4; do
+  IFS=: read -r t lv lua <<<"$v"
+  got=$(cd / && LUA_CPATH="$tree/$t/lib/lua/$lv/?.so;;" "$lua" -e 'io.write(require("sls")._VERSION)')
+  [ "$got" = "lua-sls $version" ] || { echo "!! the $t rock does not load: $got"; exit 1; }
+  [ -x "$tree/$t/bin/sls-ticket" ] || { echo "!! sls-ticket not installed for $t"; exit 1; }
+  got=$(cd / && LUA_CPATH="$tree/$t/lib/lua/$lv/?.so;;" LUA_PATH="$tree/$t/share/lua/$lv/?.lua;;" \
+        "$tree/$t/bin/sls-ticket" --version)
+  [ "$got" = "sls-ticket (lua-sls $version)" ] || { echo "!! the $t sls-ticket says: $got"; exit 1; }
   for m in ngx credentials; do
-    [ -f "$tree/${v%%:*}/share/lua/${v%%:*}/sls/$m.lua" ] || { echo "!! sls/$m.lua not installed for ${v%%:*}"; exit 1; }
+    [ -f "$tree/$t/share/lua/$lv/sls/$m.lua" ] || { echo "!! sls/$m.lua not installed for $t"; exit 1; }
   done
 done
-echo "installed and loaded for Lua 5.4 and LuaJIT"
+echo "installed and loaded: $rockspec for Lua 5.4 and LuaJIT, lua-sls-scm-1.rockspec for Lua 5.4"
+
+echo "== API reference: LDoc over docs/*.luadoc, no warning allowed"
+# Under Lua 5.1, where Debian's lua-markdown lives; a warning is a
+# "file:line: ..." line, and markdown must not fall back to plain text.
+if ldoc_out=$(lua5.1 /usr/bin/ldoc --fatalwarnings -c docs/config.ld . 2>&1) &&
+   ! grep -qE '^[^ ]+:[0-9]+: |falling back' <<<"$ldoc_out"; then
+  echo "build/doc/index.html"; passed=$((passed + 1))
+else
+  echo "$ldoc_out"; echo "!! LDoc warned"; failed=$((failed + 1))
+fi
 
 # The nginx specs (#nginx) start Debian's nginx, which loads the LuaJIT
 # build whatever runs busted: they run once, with LuaJIT.
 # spec/12 (#threads) builds its own Lua 5.4 program and runs it under
 # ThreadSanitizer and helgrind: once, in the Lua 5.4 pass.
 run_specs "Lua 5.4 + threads" lua5.4 5.4 --exclude-tags=nginx
+run_specs "Lua 5.3" lua5.3 5.3 --exclude-tags=nginx,threads
+run_specs "Lua 5.2" lua5.2 5.2 --exclude-tags=nginx,threads
+run_specs "Lua 5.1 (PUC)" lua5.1 puc5.1 --exclude-tags=nginx,threads
 run_specs "LuaJIT 2.1 + nginx" luajit 5.1 --exclude-tags=threads
 
 echo "== build: AddressSanitizer + UBSan"

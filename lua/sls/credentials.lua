@@ -713,8 +713,16 @@ end
 -- two for tests; the defaults are the official hosts).
 function M.chain(o)
   o = o or {}
-  assert(o.profile == nil or (type(o.profile) == "string" and o.profile ~= ""),
-    "sls.credentials.chain: profile must be a non-empty string")
+  -- profile names the profile as ALIBABA_CLOUD_PROFILE would, and wins over it.
+  if o.profile ~= nil then
+    local p = o.profile
+    if type(p) ~= "string" or p == "" or p:find("%c") then
+      local got = type(p) ~= "string" and type(p)
+        or '"' .. p:gsub("%c", function(c) return "\\" .. c:byte() end) .. '"'
+      error("chain: option 'profile' must be a non-empty string without control "
+            .. "characters (got " .. got .. ")", 2)
+    end
+  end
   local providers = { M.environment(o), M.oidc { env = o.env, sts_endpoint = o.sts_endpoint },
                       M.cli_profile(o), M.profile(o), M.ecs_ram_role(o), M.uri(o) }
   local labels = { environment = "environment", oidc = "OIDC", cli_profile = "CLI profile",
