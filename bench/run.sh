@@ -50,6 +50,20 @@ trap cleanup EXIT
 "$nginx" -p "$run" -c conf/mint.conf
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$fast/" && break; sleep 0.05; done
 
+echo "== inside nginx, CPU-bound: one worker (CPU 0) against the fast stand-in (CPU 1)"
+# The same request three ways, interleaved rounds, wrk on CPU 1: nginx's own
+# proxy_pass with upstream keep-alive (the bound), a bare cosocket exchange
+# in Lua, and a full mint (sign, exchange, decode, embed_url).
+for round in 1 2 3 4 5; do
+  for way in proxy bare mint; do
+    rps=$(taskset -c 1 wrk -t1 -c32 -d"${dur}s" "http://127.0.0.1:$portal/cpu/$way" |
+      awk '/Non-2xx/ { bad = 1 } /Requests\/sec/ { rps = $2 } END { print bad ? "ERR" : rps }')
+    [ "$rps" != ERR ] || { echo "!! /cpu/$way answered errors"; tail -5 "$run/logs/mint-error.log"; exit 1; }
+    echo "cpu_$way $rps" | tee -a "$results"
+  done
+done
+[ "${BENCH_ONLY:-}" != cpu ] || { lua5.4 bench/report.lua "$results" "$out/concurrency.dat" --cpu; exit 0; }
+
 echo "== sequential minting against the stand-in, one kept-alive connection"
 # The stand-in's workers run on CPU 1 and each client on CPU 0, so every
 # client meets the same server on the same core; five interleaved rounds,

@@ -432,8 +432,9 @@ describe("examples/nginx/run.sh from a checkout under a 0700 directory #nginx", 
     -- A home nginx's workers (nobody) may not enter, with the checkout in it.
     home = H.tmpdir() .. "/home"
     root = home .. "/lua-sls"
-    assert(os.execute(("mkdir -m 0700 %s && mkdir -p %s/build && cd %s && cp -a Makefile src lua examples %s/ "
-      .. "&& cp -a build/5.1 %s/build/"):format(home, root, H.root, root, root)))
+    assert(os.execute(("mkdir -m 0700 %s && mkdir -p %s/build %s/tools && cd %s && "
+      .. "cp -a Makefile lua-sls-*.rockspec src lua examples %s/ && cp -a tools/sources.sh %s/tools/ "
+      .. "&& cp -a build/5.1 %s/build/"):format(home, root, root, H.root, root, root, root)))
     port = H.free_port()
     prefix = "/tmp/lua-sls-portal." .. H.run("id -u"):match("%d+") .. "." .. port
     -- As a user starts it: no RUN_DIR.

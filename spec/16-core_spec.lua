@@ -7,7 +7,8 @@ local H = require "spec.helpers"
 describe("the shared core, in C", function()
   it("passes spec/c/core.c under AddressSanitizer and UBSan", function()
     local dir = H.tmpdir()
-    local cmd = ("cc -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra "
+    -- The compiler runs without the sanitizer preload of the ASan pass.
+    local cmd = ("env -u LD_PRELOAD cc -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra "
       .. "-fsanitize=address,undefined -fno-sanitize-recover=undefined -o %s/core "
       .. "%s/spec/c/core.c %s/src/httpparse.c %s/src/policy.c %s/src/buf.c "
       .. "$(pkg-config --cflags --libs openssl) 2>&1")
