@@ -273,12 +273,16 @@ static void call_credentials(lua_State *L, const char *name)
 }
 
 /* Pushes the client's credentials provider and returns 1, or returns 0 when
- * the keys are fixed (options or environment, no role to assume). */
+ * the keys are fixed (options or environment, no role to assume). The
+ * option values were read once and are at the stack indices in at[]
+ * (credentials, role_arn, role_session_name, sts_endpoint): a second read
+ * through __index might answer something unchecked. */
 static int push_provider(lua_State *L, int has_provider, const char *id,
-                         const char *secret, const char *token, const char *role_arn)
+                         const char *secret, const char *token, const char *role_arn,
+                         const int at[4])
 {
 	if (has_provider) {
-		lua_getfield(L, 1, "credentials");
+		lua_pushvalue(L, at[0]);
 	} else if (id != NULL) {
 		if (role_arn == NULL)
 			return 0;
@@ -294,7 +298,7 @@ static int push_provider(lua_State *L, int has_provider, const char *id,
 		call_credentials(L, "static");
 	} else {
 		lua_createtable(L, 0, 1);
-		lua_getfield(L, 1, "sts_endpoint");
+		lua_pushvalue(L, at[3]);
 		lua_setfield(L, -2, "sts_endpoint");
 		call_credentials(L, "chain");
 	}
@@ -302,11 +306,11 @@ static int push_provider(lua_State *L, int has_provider, const char *id,
 		lua_createtable(L, 0, 4);
 		lua_insert(L, -2);
 		lua_setfield(L, -2, "source");
-		lua_getfield(L, 1, "role_arn");
+		lua_pushvalue(L, at[1]);
 		lua_setfield(L, -2, "role_arn");
-		lua_getfield(L, 1, "role_session_name");
+		lua_pushvalue(L, at[2]);
 		lua_setfield(L, -2, "role_session_name");
-		lua_getfield(L, 1, "sts_endpoint");
+		lua_pushvalue(L, at[3]);
 		lua_setfield(L, -2, "sts_endpoint");
 		call_credentials(L, "assume_role");
 	}
@@ -324,14 +328,19 @@ int sls_client_new(lua_State *L)
 	sls_endpoint ep;
 	sls_http_opts ho;
 	sls_client *c;
-	int version, ssl_verify, transport, has_provider, provider_idx;
+	int version, ssl_verify, transport, has_provider, provider_idx, endpoint_idx,
+	    region_idx, at[4];
 	char d[96], derived[64];
 	luaL_Buffer b;
 
 	lua_settop(L, 1);
 	sls_args_table(L, 1, fn, client_options);
+	/* Every string read stays on the stack while C uses it (args.h). */
+	luaL_checkstack(L, 24, fn);
 	endpoint = sls_args_str(L, 1, fn, "endpoint", 300, 1, 0, &endpoint_len);
+	endpoint_idx = lua_gettop(L);
 	region = sls_args_str(L, 1, fn, "region", 63, 1, 0, NULL);
+	region_idx = lua_gettop(L);
 	version = sls_args_enum(L, 1, fn, "signature_version", versions, 0) ? 4 : 1;
 	id = sls_args_str(L, 1, fn, "access_key_id", 256, 1, SLS_ASCII, &id_len);
 	secret = sls_args_str(L, 1, fn, "access_key_secret", 256, 1, SLS_SECRET, &secret_len);
@@ -347,12 +356,16 @@ int sls_client_new(lua_State *L)
 	ua = sls_args_str(L, 1, fn, "user_agent", 256, 0, SLS_ASCII, NULL);
 	transport = sls_args_enum(L, 1, fn, "transport", transports, TRANSPORT_AUTO);
 	role_arn = sls_args_str(L, 1, fn, "role_arn", 1024, 1, SLS_ASCII, NULL);
+	at[1] = lua_gettop(L);
 	sls_args_str(L, 1, fn, "role_session_name", 64, 1, SLS_ASCII, NULL);
+	at[2] = lua_gettop(L);
 	sts = sls_args_str(L, 1, fn, "sts_endpoint", 300, 1, SLS_ASCII, NULL);
+	at[3] = lua_gettop(L);
 	if (sts != NULL && strncmp(sts, "https://", 8) != 0 && strncmp(sts, "http://", 7) != 0)
 		return sls_args_fail(L, "%s: option 'sts_endpoint' must be an http:// or "
 		                     "https:// URL (got \"%s\")", fn, sts);
 	lua_getfield(L, 1, "credentials");
+	at[0] = lua_gettop(L);              /* stays: push_provider takes it */
 	has_provider = !lua_isnil(L, -1);
 	if (has_provider) {
 		int ok = lua_istable(L, -1) || lua_isuserdata(L, -1);
@@ -366,25 +379,20 @@ int sls_client_new(lua_State *L)
 			                     "table with a get method (got %s)", fn,
 			                     sls_args_describe(L, -1, d, sizeof d));
 	}
-	lua_pop(L, 1);
 
 	if (endpoint == NULL) {
 		endpoint = DEFAULT_ENDPOINT;
 		endpoint_len = strlen(endpoint);
 	}
 	why = sls_endpoint_parse(endpoint, endpoint_len, &ep);
-	if (why != NULL) {
-		lua_getfield(L, 1, "endpoint");
+	if (why != NULL)
 		return sls_args_fail(L, "%s: option 'endpoint' must be host, host:port, "
 		                     "https://host[:port] or http://host[:port]: %s (got %s)",
-		                     fn, why, sls_args_describe(L, -1, d, sizeof d));
-	}
-	if (region != NULL && !valid_region(region)) {
-		lua_getfield(L, 1, "region");
+		                     fn, why, sls_args_describe(L, endpoint_idx, d, sizeof d));
+	if (region != NULL && !valid_region(region))
 		return sls_args_fail(L, "%s: option 'region' must be a region id such as "
 		                     "\"cn-shanghai\" (got %s)", fn,
-		                     sls_args_describe(L, -1, d, sizeof d));
-	}
+		                     sls_args_describe(L, region_idx, d, sizeof d));
 	if ((id == NULL) != (secret == NULL))
 		return sls_args_fail(L, "%s: options 'access_key_id' and 'access_key_secret' "
 		                     "go together (got only %s)", fn,
@@ -424,7 +432,7 @@ int sls_client_new(lua_State *L)
 	/* Credentials that change over time come from a provider (sls.credentials,
 	 * in Lua): the given one, the default chain when there are no keys, and
 	 * STS AssumeRole around either when role_arn is set. */
-	provider_idx = push_provider(L, has_provider, id, secret, token, role_arn)
+	provider_idx = push_provider(L, has_provider, id, secret, token, role_arn, at)
 	               ? lua_gettop(L) : 0;
 
 	/* The userdata owns every resource from birth: zeroed, metatable set,
@@ -534,7 +542,9 @@ static const char *const refresh_options[] = {
 	"ticket", "access_token_expiration_time", NULL
 };
 
-/* Checks a call's options at idx; raises on misuse. */
+/* Checks a call's options at idx; raises on misuse. A refresh leaves the
+ * ticket on the stack (args.h): call->ticket points into it, so the caller
+ * keeps the stack above idx until the request is built. */
 static void check_call(lua_State *L, int idx, int action, sls_call *call)
 {
 	const char *fn = action == ACTION_TICKET ? "create_ticket" : "refresh_token";
@@ -590,17 +600,18 @@ static int build_request(sls_client *c, const sls_call *call, time_t now)
 	return sls_request_sign(&c->req, &s, &cr, now) == 1;
 }
 
+/* t[key] when it is a string, else NULL. Pushes exactly one value, which
+ * the caller keeps on the stack while it uses the pointer: a provider's
+ * table may answer through __index with a string nothing else holds. */
 static const char *table_string(lua_State *L, int idx, const char *key)
 {
-	const char *s = NULL;
-
-	if (lua_istable(L, idx)) {
-		lua_getfield(L, idx, key);
-		if (lua_type(L, -1) == LUA_TSTRING)
-			s = lua_tostring(L, -1);
-		lua_pop(L, 1);          /* still referenced by the table */
+	luaL_checkstack(L, 1, "sls.Client");
+	if (!lua_istable(L, idx)) {
+		lua_pushnil(L);
+		return NULL;
 	}
-	return s;
+	lua_getfield(L, idx, key);
+	return lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 }
 
 static void no_credentials(const sls_client *c, sls_outcome *o)
@@ -630,7 +641,8 @@ static int creds_due(const sls_client *c, time_t now)
 	        (c->cred_expires != 0 && now >= c->cred_expires - REFRESH_MARGIN_S));
 }
 
-/* A string field of the table at idx that may go into a header, or NULL. */
+/* A string field of the table at idx that may go into a header, or NULL.
+ * Pushes one value, as table_string does. */
 static const char *cred_field(lua_State *L, int idx, const char *key, size_t max)
 {
 	const char *s = table_string(L, idx, key);
@@ -654,6 +666,7 @@ static void apply_credentials(lua_State *L, sls_client *c, int creds_idx, int er
 	lua_Number exp = 0;
 
 	creds_idx = sls_absindex(L, creds_idx);
+	err_idx = sls_absindex(L, err_idx);   /* the fields read below stay pushed */
 	if (lua_istable(L, creds_idx)) {
 		id = cred_field(L, creds_idx, "access_key_id", 256);
 		secret = cred_field(L, creds_idx, "access_key_secret", 256);

@@ -91,7 +91,8 @@ static int natives_hmac_sha1(lua_State *L)
 }
 
 /* Reads t[field], a table of string to string, into kv (at most max). The
- * strings stay referenced by the table at index 1. */
+ * map is left on the stack: its strings stay referenced by it while kv is
+ * used, even when t's __index made the map afresh (args.h). */
 static size_t read_string_map(lua_State *L, const char *field, sls_kv *kv, size_t max)
 {
 	size_t n = 0;
@@ -107,7 +108,6 @@ static size_t read_string_map(lua_State *L, const char *field, sls_kv *kv, size_
 		kv[n++].value = lua_tostring(L, -1);
 		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
 	return n;
 }
 
