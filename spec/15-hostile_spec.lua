@@ -177,6 +177,38 @@ describe("hostile option tables", function()
     end)
   end)
 
+  describe("__index answering fresh values on every page", function()
+    it("sls.embed_url keeps a dashboard's list of filters, token and times", function()
+      local recipe = {
+        ticket = "@T" .. LONG, project = "@p", dashboard = "@d-" .. LONG,
+        filters = function() return { "k1:" .. LONG, "k2:" .. ("y"):rep(45), "k3:v" } end,
+        token = '@[{"key":"k","value":"' .. LONG .. '"}]', auto_fresh = "@15s",
+        time_type = -3, start_time = "@-2h", end_time = "@absolute",
+        key_filter = '@{"dashboard":["' .. LONG .. '"]}', tree_config = "@{}",
+        tree_base64 = true, hidden_reset = true, support_refresh_token = true,
+      }
+      local want = sls.embed_url(plain(recipe))
+      assert.equal(want, sls.embed_url(proxy(recipe)))
+      assert.equal("&queryTimeType=-3&startTime=-2h&endTime=absolute&filters=k1%3A" .. LONG
+        .. "&filters=k2%3A" .. ("y"):rep(45) .. "&filters=k3%3Av", want:match("&queryTimeType.-&token="):sub(1, -8))
+      assert.truthy(want:find("&autoFresh=15s&keyFilter=", 1, true))
+    end)
+
+    it("sls.embed_url keeps a log search page's relative times and display mode", function()
+      local recipe = {
+        ticket = "@T" .. LONG, project = "@p", savedsearch = "@s-" .. LONG,
+        time_type = -2, start_time = "@-15m", end_time = "@now", key_display_mode = "@multi",
+        query = "@status:" .. LONG,
+      }
+      local want = sls.embed_url(plain(recipe))
+      assert.equal(want, sls.embed_url(proxy(recipe)))
+      assert.equal("https://sls.console.aliyun.com/lognext/project/p/savedsearch/s-" .. LONG
+        .. "?sls_ticket=T" .. LONG .. "&hideTopbar=true&hideSidebar=true&ignoreTabLocalStorage=true"
+        .. "&queryString=status%3A" .. LONG .. "&queryTimeType=-2&startTime=-15m&endTime=now"
+        .. "&keyDispalyMode=multi", want)
+    end)
+  end)
+
   describe("__index that raises", function()
     local function raising(key)
       local obj = setmetatable({}, { __tostring = function() return "an error object" end })
@@ -281,6 +313,41 @@ describe("hostile option tables", function()
       assert.equal(provider, (c:_credentials()))
     end)
 
+    it("sls.embed_url reads each of its 44 options once", function()
+      local reads = {}
+      sls.embed_url(proxy({ ticket = "@t", project = "@p", dashboard = "@d", filters = "@a:b",
+                            auto_fresh = "@1h", hidden_reset = true, hidden_edit = false }, reads))
+      local n = 0
+      for name, count in pairs(reads) do
+        n = n + 1
+        assert.equal(1, count, name)
+      end
+      assert.equal(44, n)
+    end)
+
+    it("sls.embed_url describes the console it checked, not a second read", function()
+      local opts = two_faced({ ticket = "@t", project = "@p", logstore = "@l", console = "@ftp://x" },
+                             { console = "@https://fine.example" })
+      assert.equal('sls.embed_url: option \'console\' must be "cn", "intl" or an http:// or https:// '
+        .. 'base URL without query (got "ftp://x")', raised(sls.embed_url, opts))
+    end)
+
+    it("sls.embed_url describes the auto_fresh it checked, not a second read", function()
+      local opts = two_faced({ ticket = "@t", project = "@p", dashboard = "@d", auto_fresh = "@5x" },
+                             { auto_fresh = "@30s" })
+      assert.equal('sls.embed_url: option \'auto_fresh\' must be a duration such as "30s", "5m" or '
+        .. '"1h", at least 15s (got "5x")', raised(sls.embed_url, opts))
+    end)
+
+    it("sls.embed_url checks the page of the value it writes", function()
+      -- Once: nil (no scope check), then a value. Read once, nothing is written.
+      local opts = two_faced({ ticket = "@t", project = "@p", logstore = "@l" },
+                             { hidden_edit = true, auto_fresh = "@30s", filters = "@a:b" })
+      assert.equal("https://sls.console.aliyun.com/lognext/project/p/logsearch/l?sls_ticket=t"
+        .. "&hideTopbar=true&hideSidebar=true&ignoreTabLocalStorage=true&isShare=true",
+        sls.embed_url(opts))
+    end)
+
     it("refresh_token reads each option once", function()
       local reads = {}
       local client = sls.new(H.KEY)
@@ -310,6 +377,24 @@ describe("hostile option tables", function()
                    raised(sls.new(H.KEY).create_ticket, sls.new(H.KEY), opts))
     end)
 
+    it("embed_url's names and values may hold any byte, encoded", function()
+      assert.equal("https://sls.console.aliyun.com/lognext/project/p/logsearch/l?sls_ticket=t"
+        .. "&hideTopbar=true&hideSidebar=true&ignoreTabLocalStorage=true&isShare=true&k%00=a%00b%0A",
+        sls.embed_url { ticket = "t", project = "p", logstore = "l", params = { ["k\0"] = "a\0b\n" } })
+    end)
+
+    it("embed_url reads a filters list raw: __len and __index are not consulted", function()
+      local list = setmetatable({ "a:1" }, { __len = function() return 5 end,
+                                             __index = function() return "b:2" end })
+      assert.equal("https://sls.console.aliyun.com/lognext/project/p/dashboard/d?sls_ticket=t"
+        .. "&hideTopbar=true&hideSidebar=true&ignoreTabLocalStorage=true&isShare=true&filters=a%3A1",
+        sls.embed_url { ticket = "t", project = "p", dashboard = "d", filters = list })
+      local empty = setmetatable({}, { __len = function() return 5 end,
+                                       __index = function() return "b:2" end })
+      assert.equal("sls.embed_url: option 'filters' must not be an empty list",
+        raised(sls.embed_url, { ticket = "t", project = "p", dashboard = "d", filters = empty }))
+    end)
+
     it("embed_url reads params raw", function()
       local params = setmetatable({ x = "1" }, {
         __pairs = function() return next, { y = "2" }, nil end,
@@ -318,6 +403,29 @@ describe("hostile option tables", function()
       assert.equal("https://sls.console.aliyun.com/lognext/project/p/logsearch/l?sls_ticket=t"
         .. "&hideTopbar=true&hideSidebar=true&ignoreTabLocalStorage=true&isShare=true&x=1",
         sls.embed_url { ticket = "t", project = "p", logstore = "l", params = params })
+    end)
+  end)
+
+  describe("no user code runs to write a value", function()
+    local opts = { ticket = "t", project = "p", logstore = "l", params = { n = 5, f = 0.5, b = true } }
+    local want = "https://sls.console.aliyun.com/lognext/project/p/logsearch/l?sls_ticket=t"
+      .. "&hideTopbar=true&hideSidebar=true&ignoreTabLocalStorage=true&isShare=true&b=true&f=0.5&n=5"
+
+    it("writes params numbers without the global tostring", function()
+      local saved = tostring
+      _G.tostring = function() return "evil" end
+      local ok, url = pcall(sls.embed_url, opts)
+      _G.tostring = saved
+      assert.is_true(ok, url)
+      assert.equal(want, url)
+    end)
+
+    it("writes params numbers without a number metatable's __tostring", function()
+      debug.setmetatable(0, { __tostring = function() return "evil" end })
+      local ok, url = pcall(sls.embed_url, opts)
+      debug.setmetatable(0, nil)
+      assert.is_true(ok, url)
+      assert.equal(want, url)
     end)
   end)
 
