@@ -52,18 +52,6 @@ describe("signing", function()
         if k ~= "content-md5" and k ~= "user-agent" then want[k] = value end
       end
       want.authorization = v.authorization
-      if v.headers.date and v.headers.date ~= req.headers.date then
-        -- "v1 with STS token" dates 2028-02-29, a Tuesday, as "Sat": no clock
-        -- gives that header. Check the weekday we wrote, then check our
-        -- authorization against the signer fed the vector's other headers.
-        assert.equal(v.headers.date:sub(5), req.headers.date:sub(5))
-        assert.equal(os.date("!%a", date), req.headers.date:sub(1, 3))
-        want.date = req.headers.date
-        want.authorization = sls._sign {
-          signature_version = "v1", method = "POST", path = v.path, query = v.query,
-          headers = H.merge(v.headers, { date = req.headers.date }),
-          access_key_id = v.access_key_id, access_key_secret = v.access_key_secret }
-      end
       local got = {}
       for k, value in pairs(req.headers) do
         if k ~= "user-agent" then got[k] = value end
