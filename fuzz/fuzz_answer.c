@@ -1,8 +1,10 @@
 /* libFuzzer target: response interpretation (status, headers, body) through
- * client:_answer, the same C path as the libcurl transport's answers. Any
- * answer must give a well-formed result or a well-formed failure: a ticket or
- * token that is a non-empty string, or `nil, err, detail` with err starting
- * with detail.code, and never a secret. */
+ * client:_answer, the same C path as the libcurl transport's answers, with
+ * every field of its state (action, opts with both expiration options,
+ * attempt, skew_fixed) set from the input. Any answer must give a
+ * well-formed result or a well-formed failure: a ticket or token that is a
+ * non-empty string with the expiry times its options give, or
+ * `nil, err, detail` with err starting with detail.code, and never a secret. */
 #include "lua_harness.h"
 
 static const char script[] =
@@ -17,9 +19,13 @@ static const char script[] =
 	"  local b1, b2, b3 = input:byte(1, 3)\n"
 	"  b1, b2, b3 = b1 or 0, b2 or 0, b3 or 0\n"
 	"  local refresh = b3 % 2 == 1\n"
+	"  local opts = refresh and { ticket = 't' } or {}\n"
+	"  if not refresh and b3 & 32 ~= 0 then opts.expiration_time = 1 + (b1 * 256 + b2) % 2592000 end\n"
+	"  if b3 & 64 ~= 0 then\n"
+	"    opts.access_token_expiration_time = 1 + (b2 * 256 + b1) % math.min(86400, opts.expiration_time or 86400)\n"
+	"  end\n"
 	"  local state = { action = refresh and 'refresh_token' or 'create_ticket',\n"
-	"    opts = refresh and { ticket = 't' } or {}, attempt = 1 + b3 % 4,\n"
-	"    sent_at = 1795555230, skew_fixed = b3 % 8 >= 4 }\n"
+	"    opts = opts, attempt = 1 + b3 % 4, sent_at = 1795555230, skew_fixed = b3 % 8 >= 4 }\n"
 	"  local rest = input:sub(4)\n"
 	"  local res, err, detail, wait\n"
 	"  if b3 % 16 >= 8 then                 -- a transport failure instead\n"
@@ -35,6 +41,13 @@ static const char script[] =
 	"    local v = refresh and res.access_token or res.ticket\n"
 	"    assert(type(v) == 'string' and #v > 0, 'empty result')\n"
 	"    assert(type(res.headers) == 'table' and res.status >= 200 and res.status < 300)\n"
+	"    local exp = opts.expiration_time or 86400\n"
+	"    local at = opts.access_token_expiration_time or 86400\n"
+	"    if not refresh then\n"
+	"      assert(res.expires_at == state.sent_at + exp, 'expires_at')\n"
+	"      at = math.min(at, exp)\n"
+	"    end\n"
+	"    assert(res.access_token_expires_at == state.sent_at + at, 'access_token_expires_at')\n"
 	"    return\n"
 	"  end\n"
 	"  assert(type(err) == 'string' and type(detail) == 'table', 'not a failure triple')\n"
