@@ -165,6 +165,22 @@ static const char *anchored_base64(lua_State *L, const char *s, size_t n, size_t
 	return (const char *)enc;
 }
 
+/* name=s, or with b64 name=base64(s) and encoding=base64 (queryString and
+ * encode, treeConfig and treeEncode); nothing when s is NULL. */
+static void add_encodable(lua_State *L, query_pairs *q, const char *name,
+                          const char *encoding, const char *s, size_t n, int b64)
+{
+	if (s == NULL)
+		return;
+	if (b64) {
+		s = anchored_base64(L, s, n, &n);
+		add_param(L, q, name, s, n);
+		add_param_s(L, q, encoding, "base64");
+	} else {
+		add_param(L, q, name, s, n);
+	}
+}
+
 /* The console base: "cn", "intl" or an http(s) URL without query. */
 static const char *console_base(lua_State *L, size_t *n)
 {
@@ -548,14 +564,7 @@ int sls_embed_url(lua_State *L)
 		add_param_s(L, &q, "theme", "dark");
 		add_param_s(L, &q, "sls_iframe", "true");
 	}
-	if (query != NULL && query_b64) {
-		size_t n;
-		const char *enc = anchored_base64(L, query, query_len, &n);
-		add_param(L, &q, "queryString", enc, n);
-		add_param_s(L, &q, "encode", "base64");
-	} else if (query != NULL) {
-		add_param(L, &q, "queryString", query, query_len);
-	}
+	add_encodable(L, &q, "queryString", "encode", query, query_len, query_b64);
 	if (time_type != 0) {
 		snprintf(num[0], sizeof num[0], "%lld", time_type);
 		add_param_s(L, &q, "queryTimeType", num[0]);
@@ -578,14 +587,7 @@ int sls_embed_url(lua_State *L)
 		add_param_s(L, &q, "keyDispalyMode", display_modes[display_mode]);
 	if (key_filter != NULL)
 		add_param(L, &q, "keyFilter", key_filter, key_filter_len);
-	if (tree != NULL && tree_b64) {
-		size_t n;
-		const char *enc = anchored_base64(L, tree, tree_len, &n);
-		add_param(L, &q, "treeConfig", enc, n);
-		add_param_s(L, &q, "treeEncode", "base64");
-	} else if (tree != NULL) {
-		add_param(L, &q, "treeConfig", tree, tree_len);
-	}
+	add_encodable(L, &q, "treeConfig", "treeEncode", tree, tree_len, tree_b64);
 	for (i = 0; i < (int)NSWITCHES; i++) {
 		int v = sls_args_bool(L, 1, FN, switches[i].option, -1);
 		if (v >= 0) {
