@@ -86,6 +86,29 @@ end
 -- options, and its options' schemas.
 local client_base = H.merge(H.KEY, { endpoint = "http://127.0.0.1:9" })
 local embed_base = { ticket = "t", project = "p", dashboard = "d" }
+-- The log search page's options (query, key_display_mode) are refused on a
+-- dashboard: they are tried on a logstore page.
+local search_base = { ticket = "t", project = "p", logstore = "l" }
+
+-- filters: a string or a list of them, each checked as a string option.
+local function filters_cases()
+  local fn, name = "sls.embed_url", "filters"
+  local cases = {}
+  for _, c in ipairs(str_cases(fn, name, 65536, { nonempty = true })) do
+    local v, want = c[1], c[2]
+    if want and type(v) ~= "string" and type(v) ~= "table" then
+      want = ("%s: option 'filters' must be a string or a list of strings (got %s)"):format(fn, show(v))
+    elseif type(v) == "table" then
+      want = fn .. ": option 'filters' must not be an empty list"
+    end
+    cases[#cases + 1] = { v, want }
+    -- The same value as the second entry of a list.
+    if type(v) == "string" then
+      cases[#cases + 1] = { { "k:v", v }, want and want:gsub("option 'filters'", "option 'filters[2]'") }
+    end
+  end
+  return cases
+end
 
 local targets = {
   { fn = "sls.new", base = client_base,
@@ -130,7 +153,11 @@ local targets = {
       dashboard = str_cases("sls.embed_url", "dashboard", 1024, { nonempty = true }),
       region = str_cases("sls.embed_url", "region", 63, { nonempty = true }),
       query = str_cases("sls.embed_url", "query", 65536, {}),
-      filters = str_cases("sls.embed_url", "filters", 65536, { nonempty = true }),
+      filters = filters_cases(),
+      key_filter = str_cases("sls.embed_url", "key_filter", 65536, { nonempty = true }),
+      tree_config = str_cases("sls.embed_url", "tree_config", 65536, { nonempty = true }),
+      key_display_mode = enum_cases("sls.embed_url", "key_display_mode", { "single", "multi" }),
+      tree_base64 = { { "x", "sls.embed_url: option 'tree_base64' must be a boolean (got \"x\")" } },
       token = str_cases("sls.embed_url", "token", 65536, { nonempty = true }),
       share = bool_cases("sls.embed_url", "share"),
       hide_topbar = bool_cases("sls.embed_url", "hide_topbar"),
@@ -141,7 +168,17 @@ local targets = {
       start_time = { { 2 ^ 53, "sls.embed_url: option 'start_time' must be an integer in 0..253402300799 (got "
                        .. show(2 ^ 53) .. ")" },
                      { -1, "sls.embed_url: option 'start_time' must be an integer in 0..253402300799 (got -1)" },
-                     { 0 / 0, "sls.embed_url: option 'start_time' must be an integer in 0..253402300799 (got nan)" } },
+                     { 0 / 0, "sls.embed_url: option 'start_time' must be an integer in 0..253402300799 (got nan)" },
+                     { true, "sls.embed_url: option 'start_time' must be an integer in 0..253402300799 (got true)" },
+                     { "", "sls.embed_url: option 'start_time' must not be empty" },
+                     { "-" .. ("1"):rep(31) .. "m", "sls.embed_url: option 'start_time' must be at most 32 bytes (got 33 bytes)" },
+                     { "-1m\0", 'sls.embed_url: option \'start_time\' must not contain control characters or NUL bytes (got "-1m\\0")' },
+                     { "-999999999m", false }, { "-1" .. ("d"):rep(8), false } },
+      end_time = { { 253402300800, "sls.embed_url: option 'end_time' must be an integer in 0..253402300799 (got 253402300800)" },
+                   { -0.5, "sls.embed_url: option 'end_time' must be an integer in 0..253402300799 (got -0.5)" },
+                   { {}, "sls.embed_url: option 'end_time' must be an integer in 0..253402300799 (got table)" },
+                   { "now", false }, { "absolute", false }, { "-1s", false },
+                   { "NOW", 'sls.embed_url: option \'end_time\' must be Unix seconds, or for time_type -2 and -3 a relative time such as "now", "absolute" or "-5m" (got "NOW")' } },
       time_type = { { 100, "sls.embed_url: option 'time_type' must be an integer in -3..99 (got 100)" },
                     { -4, "sls.embed_url: option 'time_type' must be an integer in -3..99 (got -4)" },
                     { math.huge, "sls.embed_url: option 'time_type' must be an integer in -3..99 (got inf)" } },
@@ -151,7 +188,11 @@ local targets = {
 -- Options whose good edge values need more than the base to be accepted.
 local companions = {
   ["sls.new"] = { region = { signature_version = "v1" }, signature_version = { region = "cn-shanghai" } },
+  ["sls.embed_url"] = { start_time = { time_type = -2, end_time = "now" },
+                        end_time = { time_type = -2, start_time = "-1h" } },
 }
+-- Options tried on another page than the target's base.
+local bases = { ["sls.embed_url"] = { query = search_base, key_display_mode = search_base } }
 
 local total = 0
 
@@ -172,7 +213,8 @@ describe("every option with bad and edge values", function()
         local value, want = case[1], case[2]
         total = total + 1
         it(("%s %s #%d: %s"):format(t.fn, name, i, want and "rejects " .. show(value):sub(1, 24) or "accepts the edge value"), function()
-          local opts = H.merge(t.base, (companions[t.fn] or {})[name], { [name] = value })
+          local opts = H.merge((bases[t.fn] or {})[name] or t.base, (companions[t.fn] or {})[name],
+                               { [name] = value })
           if want then
             local before = emu:requests()
             local ok, err = pcall(t.call, opts, client)

@@ -101,28 +101,25 @@ void sls_args_table(lua_State *L, int idx, const char *fn, const char *const nam
 	}
 }
 
-int sls_args_int(lua_State *L, int idx, const char *fn, const char *name,
-                 long long lo, long long hi, long long *out)
+int sls_args_int_at(lua_State *L, int vidx, const char *fn, const char *name,
+                    long long lo, long long hi, long long *out)
 {
 	char d[96];
 	double x;
 	int ok = 0;
 
-	lua_getfield(L, idx, name);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
+	if (lua_isnil(L, vidx))
 		return 0;
-	}
-	if (lua_type(L, -1) == LUA_TNUMBER) {
+	if (lua_type(L, vidx) == LUA_TNUMBER) {
 #if SLS_HAS_INTEGER_SUBTYPE
-		if (lua_isinteger(L, -1)) {
-			lua_Integer v = lua_tointeger(L, -1);
+		if (lua_isinteger(L, vidx)) {
+			lua_Integer v = lua_tointeger(L, vidx);
 			ok = v >= lo && v <= hi;
 			*out = (long long)v;
 			goto done;
 		}
 #endif
-		x = (double)lua_tonumber(L, -1);
+		x = (double)lua_tonumber(L, vidx);
 		ok = isfinite(x) && floor(x) == x && x >= (double)lo && x <= (double)hi;
 		if (ok)
 			*out = (long long)x;
@@ -132,27 +129,36 @@ done:
 #endif
 	if (!ok)
 		sls_args_fail(L, "%s: option '%s' must be an integer in %lld..%lld (got %s)",
-		           fn, name, lo, hi, sls_args_describe(L, -1, d, sizeof d));
-	lua_pop(L, 1);
+		           fn, name, lo, hi, sls_args_describe(L, vidx, d, sizeof d));
 	return 1;
 }
 
-const char *sls_args_str(lua_State *L, int idx, const char *fn, const char *name,
-                         size_t max, int nonempty, int flags, size_t *len)
+int sls_args_int(lua_State *L, int idx, const char *fn, const char *name,
+                 long long lo, long long hi, long long *out)
+{
+	int given;
+
+	luaL_checkstack(L, 1, fn);
+	lua_getfield(L, idx, name);
+	given = sls_args_int_at(L, -1, fn, name, lo, hi, out);
+	lua_pop(L, 1);                  /* a number: *out is a copy */
+	return given;
+}
+
+const char *sls_args_str_at(lua_State *L, int vidx, const char *fn, const char *name,
+                            size_t max, int nonempty, int flags, size_t *len)
 {
 	const char *s;
 	char d[96];
 	size_t n, i;
 
-	luaL_checkstack(L, 2, "sls: too many options");
-	lua_getfield(L, idx, name);
-	if (lua_isnil(L, -1))
+	if (lua_isnil(L, vidx))
 		return NULL;
-	if (lua_type(L, -1) != LUA_TSTRING)
+	if (lua_type(L, vidx) != LUA_TSTRING)
 		sls_args_fail(L, "%s: option '%s' must be a string (got %s)", fn, name,
-		           (flags & SLS_SECRET) ? luaL_typename(L, -1)
-		                                : sls_args_describe(L, -1, d, sizeof d));
-	s = lua_tolstring(L, -1, &n);
+		           (flags & SLS_SECRET) ? luaL_typename(L, vidx)
+		                                : sls_args_describe(L, vidx, d, sizeof d));
+	s = lua_tolstring(L, vidx, &n);
 	if (nonempty && n == 0)
 		sls_args_fail(L, "%s: option '%s' must not be empty", fn, name);
 	if (n > max)
@@ -164,18 +170,26 @@ const char *sls_args_str(lua_State *L, int idx, const char *fn, const char *name
 			sls_args_fail(L, "%s: option '%s' must not contain control characters "
 			           "or NUL bytes (got %s)", fn, name,
 			           (flags & SLS_SECRET) ? "a secret, not shown"
-			                                : sls_args_describe(L, -1, d, sizeof d));
+			                                : sls_args_describe(L, vidx, d, sizeof d));
 	}
 	for (i = 0; (flags & SLS_ASCII) && i < n; i++)
 		if ((unsigned char)s[i] > 0x7e)
 			sls_args_fail(L, "%s: option '%s' must be printable ASCII (got %s)", fn,
 			           name, (flags & SLS_SECRET) ? "a secret, not shown"
-			                                      : sls_args_describe(L, -1, d, sizeof d));
-	/* The value stays on the stack: __index may have made it, and then
-	 * nothing else references it. */
+			                                      : sls_args_describe(L, vidx, d, sizeof d));
 	if (len != NULL)
 		*len = n;
 	return s;
+}
+
+const char *sls_args_str(lua_State *L, int idx, const char *fn, const char *name,
+                         size_t max, int nonempty, int flags, size_t *len)
+{
+	luaL_checkstack(L, 1, fn);
+	lua_getfield(L, idx, name);
+	/* Left on the stack: __index may have made this string, and nothing
+	 * else need reference it (args.h). */
+	return sls_args_str_at(L, -1, fn, name, max, nonempty, flags, len);
 }
 
 int sls_args_bool(lua_State *L, int idx, const char *fn, const char *name, int dflt)
@@ -183,6 +197,7 @@ int sls_args_bool(lua_State *L, int idx, const char *fn, const char *name, int d
 	char d[96];
 	int v;
 
+	luaL_checkstack(L, 1, fn);
 	lua_getfield(L, idx, name);
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);
@@ -203,6 +218,7 @@ int sls_args_enum(lua_State *L, int idx, const char *fn, const char *name,
 	char d[96];
 	int i;
 
+	luaL_checkstack(L, 2, fn);
 	lua_getfield(L, idx, name);
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);

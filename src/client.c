@@ -28,6 +28,9 @@ typedef struct sls_options {
 	const char *id, *secret, *token, *ca_file, *ca_path, *proxy, *role_arn;
 	size_t      id_len, secret_len, token_len;
 	int         has_provider;
+	/* Where the values read once sit on the stack: a second read through
+	 * __index might answer something never checked. */
+	int         at_credentials, at_role_arn, at_session, at_external, at_sts;
 } sls_options;
 
 sls_client *sls_client_check(lua_State *L, int idx)
@@ -100,10 +103,14 @@ static void read_options(lua_State *L, sls_config *cfg, sls_options *o)
 	size_t endpoint_len;
 	char d[96];
 
+	int at_endpoint, at_region;
+
 	luaL_checkstack(L, 40, "sls.new: too many options");
 	sls_args_table(L, 1, fn, client_options);
 	endpoint = sls_args_str(L, 1, fn, "endpoint", 300, 1, 0, &endpoint_len);
+	at_endpoint = lua_gettop(L);
 	region = sls_args_str(L, 1, fn, "region", 63, 1, 0, NULL);
+	at_region = lua_gettop(L);
 	cfg->version = sls_args_enum(L, 1, fn, "signature_version", versions, 0) ? 4 : 1;
 	o->id = sls_args_str(L, 1, fn, "access_key_id", SLS_ID_MAX, 1, SLS_ASCII, &o->id_len);
 	o->secret = sls_args_str(L, 1, fn, "access_key_secret", SLS_SECRET_MAX, 1, SLS_SECRET,
@@ -120,13 +127,18 @@ static void read_options(lua_State *L, sls_config *cfg, sls_options *o)
 	ua = sls_args_str(L, 1, fn, "user_agent", 256, 0, SLS_ASCII, NULL);
 	cfg->transport = sls_args_enum(L, 1, fn, "transport", transports, SLS_TRANSPORT_AUTO);
 	o->role_arn = sls_args_str(L, 1, fn, "role_arn", 1024, 1, SLS_ASCII, NULL);
+	o->at_role_arn = lua_gettop(L);
 	sls_args_str(L, 1, fn, "role_session_name", 64, 1, SLS_ASCII, NULL);
+	o->at_session = lua_gettop(L);
 	sls_args_str(L, 1, fn, "external_id", 1024, 1, SLS_ASCII, NULL);
+	o->at_external = lua_gettop(L);
 	sts = sls_args_str(L, 1, fn, "sts_endpoint", 300, 1, SLS_ASCII, NULL);
+	o->at_sts = lua_gettop(L);
 	if (sts != NULL && strncmp(sts, "https://", 8) != 0 && strncmp(sts, "http://", 7) != 0)
 		sls_args_fail(L, "%s: option 'sts_endpoint' must be an http:// or https:// URL "
 		              "(got \"%s\")", fn, sts);
 	lua_getfield(L, 1, "credentials");
+	o->at_credentials = lua_gettop(L);    /* stays: push_provider takes it */
 	o->has_provider = !lua_isnil(L, -1);
 	if (o->has_provider) {
 		int ok = lua_istable(L, -1) || lua_isuserdata(L, -1);
@@ -140,24 +152,20 @@ static void read_options(lua_State *L, sls_config *cfg, sls_options *o)
 			              "with a get method (got %s)", fn,
 			              sls_args_describe(L, -1, d, sizeof d));
 	}
-	lua_pop(L, 1);
 
 	if (endpoint == NULL) {
 		endpoint = DEFAULT_ENDPOINT;
 		endpoint_len = strlen(endpoint);
 	}
 	why = sls_endpoint_parse(endpoint, endpoint_len, &cfg->endpoint);
-	if (why != NULL) {
-		lua_getfield(L, 1, "endpoint");
+	if (why != NULL)
 		sls_args_fail(L, "%s: option 'endpoint' must be host, host:port, "
 		              "https://host[:port] or http://host[:port]: %s (got %s)",
-		              fn, why, sls_args_describe(L, -1, d, sizeof d));
-	}
-	if (region != NULL && !valid_region(region)) {
-		lua_getfield(L, 1, "region");
+		              fn, why, sls_args_describe(L, at_endpoint, d, sizeof d));
+	if (region != NULL && !valid_region(region))
 		sls_args_fail(L, "%s: option 'region' must be a region id such as "
-		              "\"cn-shanghai\" (got %s)", fn, sls_args_describe(L, -1, d, sizeof d));
-	}
+		              "\"cn-shanghai\" (got %s)", fn,
+		              sls_args_describe(L, at_region, d, sizeof d));
 	if ((o->id == NULL) != (o->secret == NULL))
 		sls_args_fail(L, "%s: options 'access_key_id' and 'access_key_secret' go "
 		              "together (got only %s)", fn,
@@ -214,7 +222,7 @@ static void call_credentials(lua_State *L, const char *name)
 static int push_provider(lua_State *L, const sls_options *o)
 {
 	if (o->has_provider) {
-		lua_getfield(L, 1, "credentials");
+		lua_pushvalue(L, o->at_credentials);
 	} else if (o->id != NULL) {
 		if (o->role_arn == NULL)
 			return 0;
@@ -230,7 +238,7 @@ static int push_provider(lua_State *L, const sls_options *o)
 		call_credentials(L, "static");
 	} else {
 		lua_createtable(L, 0, 1);
-		lua_getfield(L, 1, "sts_endpoint");
+		lua_pushvalue(L, o->at_sts);
 		lua_setfield(L, -2, "sts_endpoint");
 		call_credentials(L, "chain");
 	}
@@ -238,13 +246,13 @@ static int push_provider(lua_State *L, const sls_options *o)
 		lua_createtable(L, 0, 5);
 		lua_insert(L, -2);
 		lua_setfield(L, -2, "source");
-		lua_getfield(L, 1, "role_arn");
+		lua_pushvalue(L, o->at_role_arn);
 		lua_setfield(L, -2, "role_arn");
-		lua_getfield(L, 1, "role_session_name");
+		lua_pushvalue(L, o->at_session);
 		lua_setfield(L, -2, "role_session_name");
-		lua_getfield(L, 1, "external_id");
+		lua_pushvalue(L, o->at_external);
 		lua_setfield(L, -2, "external_id");
-		lua_getfield(L, 1, "sts_endpoint");
+		lua_pushvalue(L, o->at_sts);
 		lua_setfield(L, -2, "sts_endpoint");
 		call_credentials(L, "assume_role");
 	}

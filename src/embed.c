@@ -1,5 +1,13 @@
 /* sls.embed_url(opts): the console link for a ticket. Pure string building;
- * the result is built in a luaL_Buffer, so a raise leaks nothing. */
+ * the result is built in a luaL_Buffer, so a raise leaks nothing.
+ *
+ * Every option is read once. Strings read from opts stay on the stack until
+ * the link is written (args.h): opts may be a proxy whose __index makes
+ * each value afresh. Strings made here (numbers, base64) are anchored in the
+ * table at index 2. Lists (filters) and params are read raw: their
+ * metamethods are not consulted, and their entries stay referenced by the
+ * list, which stays on the stack. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,8 +19,14 @@
 
 #define FN "sls.embed_url"
 
+#define MAX_PAIRS   192     /* query parameters of one link */
+#define MAX_FILTERS 64      /* entries of the filters list */
+#define TIME_MAX    253402300799LL   /* 9999-12-31T23:59:59Z */
+
 enum { PAGE_LOGSTORE, PAGE_DASHBOARD, PAGE_SAVEDSEARCH };
-enum { FOR_ANY, FOR_DASHBOARD };
+/* Which pages an option belongs to (the console's embedding docs): every
+ * page, the log search pages (logstore and savedsearch), or dashboards. */
+enum { FOR_ANY, FOR_SEARCH, FOR_DASHBOARD };
 
 static const char *const page_options[] = { "logstore", "dashboard", "savedsearch" };
 static const char *const page_paths[] = { "logsearch", "dashboard", "savedsearch" };
@@ -29,13 +43,13 @@ static const struct {
 	{ "hidden_back",           "hiddenBack",          FOR_ANY },
 	{ "hidden_change_project", "hiddenChangeProject", FOR_ANY },
 	{ "hidden_overview",       "hiddenOverview",      FOR_ANY },
-	{ "hidden_etl",            "hiddenEtl",           FOR_ANY },
-	{ "hidden_share",          "hiddenShare",         FOR_ANY },
-	{ "hidden_index_setting",  "hiddenIndexSetting",  FOR_ANY },
-	{ "hidden_saved_search",   "hiddenSavedSearch",   FOR_ANY },
-	{ "hidden_alert",          "hiddenAlert",         FOR_ANY },
-	{ "hidden_quick_analysis", "hiddenQuickAnalysis", FOR_ANY },
-	{ "hidden_download",       "hiddenDownload",      FOR_ANY },
+	{ "hidden_etl",            "hiddenEtl",           FOR_SEARCH },
+	{ "hidden_share",          "hiddenShare",         FOR_SEARCH },
+	{ "hidden_index_setting",  "hiddenIndexSetting",  FOR_SEARCH },
+	{ "hidden_saved_search",   "hiddenSavedSearch",   FOR_SEARCH },
+	{ "hidden_alert",          "hiddenAlert",         FOR_SEARCH },
+	{ "hidden_quick_analysis", "hiddenQuickAnalysis", FOR_SEARCH },
+	{ "hidden_download",       "hiddenDownload",      FOR_SEARCH },
 	{ "hidden_filter",         "hiddenFilter",        FOR_DASHBOARD },
 	{ "hidden_token",          "hiddenToken",         FOR_DASHBOARD },
 	{ "hidden_project",        "hiddenProject",       FOR_DASHBOARD },
@@ -51,14 +65,15 @@ static const char *const reserved_params[] = {
 	"slsRegion", "sls_ticket", "hideTopbar", "hideSidebar",
 	"ignoreTabLocalStorage", "isShare", "theme", "sls_iframe", "queryString",
 	"encode", "queryTimeType", "startTime", "endTime", "filters", "token",
-	"autoFresh", NULL
+	"autoFresh", "keyDispalyMode", "keyFilter", "treeConfig", "treeEncode", NULL
 };
 
 static const char *const embed_options[] = {
 	"ticket", "project", "logstore", "dashboard", "savedsearch", "region",
 	"console", "share", "hide_topbar", "hide_sidebar", "ignore_tab_local_storage",
 	"theme", "query", "query_base64", "time_type", "start_time", "end_time",
-	"filters", "token", "auto_fresh", "params",
+	"filters", "token", "auto_fresh", "key_display_mode", "key_filter",
+	"tree_config", "tree_base64", "params",
 	"support_refresh_token", "read_only", "hidden_back", "hidden_change_project",
 	"hidden_overview", "hidden_etl", "hidden_share", "hidden_index_setting",
 	"hidden_saved_search", "hidden_alert", "hidden_quick_analysis",
@@ -66,60 +81,104 @@ static const char *const embed_options[] = {
 	"hidden_edit", "hidden_report", "hidden_title_setting", "hidden_reset", NULL
 };
 
-/* RFC 3986 into a luaL_Buffer: the link is Lua-owned memory, so a raise
- * leaks nothing (sls_buf_addpct is the same for the core's buffers). */
+/* RFC 3986 into a luaL_Buffer with the module's one encoder: chunks that
+ * fit the buffer's free space three times over, as sls._pct does. */
 static void add_pct(luaL_Buffer *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (sls_is_unreserved(c)) {
-			luaL_addchar(b, (char)c);
-		} else {
-			luaL_addchar(b, '%');
-			luaL_addchar(b, hex[c >> 4]);
-			luaL_addchar(b, hex[c & 15]);
-		}
+	while (n > 0) {
+		size_t take = n < LUAL_BUFFERSIZE / 3 ? n : LUAL_BUFFERSIZE / 3;
+		luaL_addsize(b, sls_pct_encode(luaL_prepbuffer(b), s, take));
+		s += take;
+		n -= take;
 	}
 }
 
-#define MAX_PAIRS 96
-
 /* The query, gathered before the luaL_Buffer opens: every value is a Lua
- * string anchored on the stack below the buffer, or static. */
+ * string kept below the buffer (on the stack, in the anchor table or in a
+ * list that is on the stack), or C memory of sls_embed_url's frame. */
 typedef struct query_pairs {
 	const char *name[MAX_PAIRS];
+	size_t      name_len[MAX_PAIRS];
 	const char *value[MAX_PAIRS];
 	size_t      len[MAX_PAIRS];
 	int         n;
 } query_pairs;
 
-static void add_param(query_pairs *q, const char *name, const char *value, size_t n)
+/* Names and values are counted, not NUL-terminated: a params name may hold
+ * any byte. */
+static void add_pair(lua_State *L, query_pairs *q, const char *name, size_t name_len,
+                     const char *value, size_t n)
 {
+	if (q->n >= MAX_PAIRS) {
+		sls_args_fail(L, "%s: the link would have more than %d parameters", FN,
+		              MAX_PAIRS);
+		return;
+	}
 	q->name[q->n] = name;
+	q->name_len[q->n] = name_len;
 	q->value[q->n] = value;
 	q->len[q->n] = n;
 	q->n++;
 }
 
-static void add_param_s(query_pairs *q, const char *name, const char *value)
+static void add_param(lua_State *L, query_pairs *q, const char *name,
+                      const char *value, size_t n)
 {
-	add_param(q, name, value, strlen(value));
+	add_pair(L, q, name, strlen(name), value, n);
 }
 
-/* Anchors a formatted number in the anchor table at index 2. */
-static const char *anchored_number(lua_State *L, long long v)
+static void add_param_s(lua_State *L, query_pairs *q, const char *name, const char *value)
 {
-	char num[24];
-	const char *s;
+	add_param(L, q, name, value, strlen(value));
+}
 
-	snprintf(num, sizeof num, "%lld", v);
-	lua_pushstring(L, num);
-	s = lua_tostring(L, -1);
-	lua_rawseti(L, 2, (int)sls_rawlen(L, 2) + 1);
+/* Raises when an option given for the page kind does not belong there. */
+static void check_scope(lua_State *L, int page, const char *option, int scope)
+{
+	if (scope == FOR_DASHBOARD && page != PAGE_DASHBOARD)
+		sls_args_fail(L, "%s: option '%s' is for dashboards only (got it with '%s')",
+		              FN, option, page_options[page]);
+	if (scope == FOR_SEARCH && page == PAGE_DASHBOARD)
+		sls_args_fail(L, "%s: option '%s' is for logstore and savedsearch pages "
+		              "only (got it with 'dashboard')", FN, option);
+}
+
+/* A string option that belongs to some pages: sls_args_str, then the scope
+ * check. The value stays on the stack (args.h). */
+static const char *scoped_str(lua_State *L, int page, const char *option, int scope,
+                              size_t max, size_t *len)
+{
+	const char *s = sls_args_str(L, 1, FN, option, max, 1, 0, len);
+
+	if (s != NULL)
+		check_scope(L, page, option, scope);
 	return s;
+}
+
+/* base64 by OpenSSL into Lua-owned memory anchored at index 2. */
+static const char *anchored_base64(lua_State *L, const char *s, size_t n, size_t *out_len)
+{
+	unsigned char *enc = lua_newuserdata(L, 4 * ((n + 2) / 3) + 1);
+
+	*out_len = (size_t)EVP_EncodeBlock(enc, (const unsigned char *)s, (int)n);
+	lua_rawseti(L, 2, (int)sls_rawlen(L, 2) + 1);
+	return (const char *)enc;
+}
+
+/* name=s, or with b64 name=base64(s) and encoding=base64 (queryString and
+ * encode, treeConfig and treeEncode); nothing when s is NULL. */
+static void add_encodable(lua_State *L, query_pairs *q, const char *name,
+                          const char *encoding, const char *s, size_t n, int b64)
+{
+	if (s == NULL)
+		return;
+	if (b64) {
+		s = anchored_base64(L, s, n, &n);
+		add_param(L, q, name, s, n);
+		add_param_s(L, q, encoding, "base64");
+	} else {
+		add_param(L, q, name, s, n);
+	}
 }
 
 /* The console base: "cn", "intl" or an http(s) URL without query. */
@@ -148,7 +207,6 @@ static const char *console_base(lua_State *L, size_t *n)
 			return s;
 		}
 	}
-	lua_getfield(L, 1, "console");
 	sls_args_fail(L, "%s: option 'console' must be \"cn\", \"intl\" or an http:// or "
 	              "https:// base URL without query (got %s)", FN,
 	              sls_args_describe(L, -1, d, sizeof d));
@@ -160,15 +218,16 @@ static int valid_time_type(long long t)
 	return (t >= 1 && t <= 27) || t == -2 || t == -3 || t == 99;
 }
 
-/* "30s", "5m", "1h": at least 15 seconds, as the console requires. */
-static int valid_auto_fresh(const char *s)
+/* "30s", "5m", "1h": digits and one unit, at least 15 seconds, as the
+ * console requires. */
+static int valid_auto_fresh(const char *s, size_t n)
 {
 	unsigned long v = 0, mult;
 	size_t i = 0;
 
-	while (s[i] >= '0' && s[i] <= '9' && v < 1000000)
+	while (i < n && s[i] >= '0' && s[i] <= '9' && v < 1000000)
 		v = v * 10 + (unsigned long)(s[i++] - '0');
-	if (i == 0 || s[i + 1] != '\0')
+	if (i == 0 || i + 1 != n)
 		return 0;
 	switch (s[i]) {
 	case 's': mult = 1; break;
@@ -179,74 +238,237 @@ static int valid_auto_fresh(const char *s)
 	return v * mult >= 15;
 }
 
-static void dashboard_only(lua_State *L, int page, const char *option)
+/* A time in the console's relative form for queryTimeType -2 and -3 (the
+ * embedding docs: "start:-10m,end:now", "start:-2h,end:absolute"): a minus,
+ * 1 to 9 digits and a unit of 1 to 8 letters; as an end also "now" or
+ * "absolute". */
+static int valid_relative_time(const char *s, size_t n, int is_end)
 {
-	lua_getfield(L, 1, option);
-	if (!lua_isnil(L, -1) && page != PAGE_DASHBOARD)
-		sls_args_fail(L, "%s: option '%s' is for dashboards only (got it with '%s')",
-		              FN, option, page_options[page]);
-	lua_pop(L, 1);
+	size_t i = 1, digits, letters;
+
+	if (is_end && ((n == 3 && memcmp(s, "now", 3) == 0) ||
+	               (n == 8 && memcmp(s, "absolute", 8) == 0)))
+		return 1;
+	if (n < 3 || s[0] != '-')
+		return 0;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	digits = i - 1;
+	while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+		i++;
+	letters = i - 1 - digits;
+	return i == n && digits >= 1 && digits <= 9 && letters >= 1 && letters <= 8;
+}
+
+/* start_time or end_time: Unix seconds (for queryTimeType 99) or a string
+ * in the relative form (for -2 and -3). The value is read once and stays
+ * on the stack. */
+typedef struct time_opt {
+	int         given;
+	int         relative;
+	long long   secs;
+	const char *text;
+	size_t      len;
+} time_opt;
+
+static void read_time(lua_State *L, const char *name, int is_end, time_opt *t)
+{
+	char d[96];
+
+	memset(t, 0, sizeof *t);
+	luaL_checkstack(L, 1, FN);
+	lua_getfield(L, 1, name);
+	if (lua_type(L, -1) != LUA_TSTRING) {
+		t->given = sls_args_int_at(L, -1, FN, name, 0, TIME_MAX, &t->secs);
+		return;
+	}
+	t->text = sls_args_str_at(L, -1, FN, name, 32, 1, 0, &t->len);
+	if (!valid_relative_time(t->text, t->len, is_end))
+		sls_args_fail(L, "%s: option '%s' must be Unix seconds, or for time_type -2 "
+		              "and -3 a relative time such as %s (got %s)", FN, name,
+		              is_end ? "\"now\", \"absolute\" or \"-5m\"" : "\"-10m\"",
+		              sls_args_describe(L, -1, d, sizeof d));
+	t->given = t->relative = 1;
+}
+
+/* The time options: time_type, start_time, end_time, checked together.
+ * Fills the strings to send; *type_out is 0 when no queryTimeType goes. */
+static void read_times(lua_State *L, long long *type_out, time_opt *start, time_opt *end)
+{
+	long long type = 0;
+	int has_type;
+
+	has_type = sls_args_int(L, 1, FN, "time_type", -3, 99, &type);
+	if (has_type && !valid_time_type(type))
+		sls_args_fail(L, "%s: option 'time_type' must be 1..27, -2, -3 or 99 "
+		              "(got %lld)", FN, type);
+	read_time(L, "start_time", 0, start);
+	read_time(L, "end_time", 1, end);
+	if (start->given != end->given)
+		sls_args_fail(L, "%s: options 'start_time' and 'end_time' go together "
+		              "(got only %s)", FN, start->given ? "start_time" : "end_time");
+	if (start->given && start->relative != end->relative)
+		sls_args_fail(L, "%s: options 'start_time' and 'end_time' must both be Unix "
+		              "seconds or both relative times", FN);
+	if (start->given && !start->relative && start->secs > end->secs)
+		sls_args_fail(L, "%s: option 'start_time' must not be after 'end_time' "
+		              "(got %lld > %lld)", FN, start->secs, end->secs);
+	if (has_type && type >= 1 && type <= 27 && start->given)
+		sls_args_fail(L, "%s: options 'start_time' and 'end_time' need time_type 99, "
+		              "-2 or -3 (got %lld)", FN, type);
+	if (has_type && type < 0 && !start->given)
+		sls_args_fail(L, "%s: time_type %lld needs options 'start_time' and "
+		              "'end_time' as relative times such as \"-10m\" and \"now\"", FN, type);
+	if (has_type && type < 0 && !start->relative)
+		sls_args_fail(L, "%s: time_type %lld needs relative times in 'start_time' "
+		              "and 'end_time' such as \"-10m\" and \"now\" (got %lld)", FN,
+		              type, start->secs);
+	if (has_type && type == 99 && !start->given)
+		sls_args_fail(L, "%s: time_type 99 needs options 'start_time' and 'end_time'", FN);
+	if (has_type && type == 99 && start->relative)
+		sls_args_fail(L, "%s: time_type 99 needs 'start_time' and 'end_time' in Unix "
+		              "seconds (got \"%s\")", FN, start->text);
+	if (!has_type && start->relative)
+		sls_args_fail(L, "%s: relative times in 'start_time' and 'end_time' need "
+		              "time_type -2 or -3", FN);
+	if (!has_type && start->given)
+		type = 99;                  /* an absolute range is type 99 */
+	*type_out = type;
+}
+
+/* filters: one string, or a list of them; one `filters=` parameter each. */
+static void add_filters(lua_State *L, int page, query_pairs *q)
+{
+	char name[32], d[96];
+	size_t n, i, count = 0, len;
+	const char *s;
+	int list;
+
+	luaL_checkstack(L, 3, FN);
+	lua_getfield(L, 1, "filters");             /* stays: it holds the entries */
+	list = lua_gettop(L);
+	if (lua_isnil(L, list))
+		return;
+	check_scope(L, page, "filters", FOR_DASHBOARD);
+	if (lua_type(L, list) != LUA_TTABLE) {
+		if (lua_type(L, list) != LUA_TSTRING)
+			sls_args_fail(L, "%s: option 'filters' must be a string or a list of "
+			              "strings (got %s)", FN, sls_args_describe(L, list, d, sizeof d));
+		s = sls_args_str_at(L, list, FN, "filters", 65536, 1, 0, &len);
+		add_param(L, q, "filters", s, len);
+		return;
+	}
+	n = sls_rawlen(L, list);
+	lua_pushnil(L);
+	while (lua_next(L, list) != 0) {
+		lua_pop(L, 1);
+		count++;
+	}
+	if (count == 0)
+		sls_args_fail(L, "%s: option 'filters' must not be an empty list", FN);
+	if (count != n)
+		sls_args_fail(L, "%s: option 'filters' must be a string or a list of strings "
+		              "(got a table that is not a list)", FN);
+	if (n > MAX_FILTERS)
+		sls_args_fail(L, "%s: option 'filters' must have at most %d entries (got %zu)",
+		              FN, MAX_FILTERS, n);
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, list, (int)i);
+		snprintf(name, sizeof name, "filters[%zu]", i);
+		s = sls_args_str_at(L, -1, FN, name, 65536, 1, 0, &len);
+		if (s == NULL)
+			sls_args_fail(L, "%s: option '%s' must be a string (got nil)", FN, name);
+		lua_pop(L, 1);                     /* still an entry of the list */
+		add_param(L, q, "filters", s, len);
+	}
+}
+
+/* A params name (any bytes) equals a parameter name. */
+static int name_is(const char *name, size_t n, const char *lit)
+{
+	return n == strlen(lit) && memcmp(name, lit, n) == 0;
+}
+
+/* Byte order of two names, a shorter prefix first. */
+static int name_cmp(const query_pairs *q, int a, int b)
+{
+	size_t n = q->name_len[a] < q->name_len[b] ? q->name_len[a] : q->name_len[b];
+	int c = memcmp(q->name[a], q->name[b], n);
+
+	return c != 0 ? c : (q->name_len[a] > q->name_len[b]) - (q->name_len[a] < q->name_len[b]);
 }
 
 /* Adds the `params` table, sorted by name so the link is deterministic.
- * Names and values are anchored in the anchor table at index 2. */
+ * The table stays on the stack, so its names and string values stay
+ * referenced; numbers and booleans become strings anchored at index 2,
+ * written by C (not by tostring, which a script may replace). */
 static void add_params(lua_State *L, query_pairs *q)
 {
-	int first = q->n, i, j;
+	int first = q->n, i, j, t, params;
 	char d[96];
 
+	luaL_checkstack(L, 4, FN);
 	lua_getfield(L, 1, "params");
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
+	params = lua_gettop(L);
+	if (lua_isnil(L, params))
 		return;
-	}
-	if (!lua_istable(L, -1))
+	if (!lua_istable(L, params))
 		sls_args_fail(L, "%s: option 'params' must be a table of name = value "
-		              "(got %s)", FN, sls_args_describe(L, -1, d, sizeof d));
+		              "(got %s)", FN, sls_args_describe(L, params, d, sizeof d));
 	lua_pushnil(L);
-	while (lua_next(L, -2) != 0) {                 /* params, name, value */
-		int t = lua_type(L, -1);
+	while (lua_next(L, params) != 0) {         /* params, name, value */
+		const char *name, *value;
+		size_t len, name_len;
+
+		t = lua_type(L, -1);
 		if (lua_type(L, -2) != LUA_TSTRING || sls_rawlen(L, -2) == 0)
 			sls_args_fail(L, "%s: option 'params' must have non-empty string names "
 			              "(got %s)", FN, sls_args_describe(L, -2, d, sizeof d));
+		name = lua_tolstring(L, -2, &name_len); /* a key of params: stays referenced */
 		for (i = 0; reserved_params[i] != NULL; i++)
-			if (strcmp(reserved_params[i], lua_tostring(L, -2)) == 0)
+			if (name_is(name, name_len, reserved_params[i]))
 				sls_args_fail(L, "%s: params.%s is set by a named option; use that "
 				              "instead", FN, reserved_params[i]);
 		for (i = 0; i < (int)NSWITCHES; i++)
-			if (strcmp(switches[i].param, lua_tostring(L, -2)) == 0)
+			if (name_is(name, name_len, switches[i].param))
 				sls_args_fail(L, "%s: params.%s is set by option '%s'; use that "
 				              "instead", FN, switches[i].param, switches[i].option);
+		if (name_is(name, name_len, "keyDisplayMode"))
+			sls_args_fail(L, "%s: params.keyDisplayMode is not a console parameter "
+			              "(the console spells it keyDispalyMode); use option "
+			              "'key_display_mode'", FN);
 		if (t != LUA_TSTRING && t != LUA_TNUMBER && t != LUA_TBOOLEAN)
 			sls_args_fail(L, "%s: params.%s must be a string, number or boolean "
-			              "(got %s)", FN, lua_tostring(L, -2),
-			              sls_args_describe(L, -1, d, sizeof d));
-		if (q->n == MAX_PAIRS)
-			sls_args_fail(L, "%s: option 'params' has too many entries", FN);
-		if (t == LUA_TBOOLEAN) {
-			lua_pushstring(L, lua_toboolean(L, -1) ? "true" : "false");
+			              "(got %s)", FN, name, sls_args_describe(L, -1, d, sizeof d));
+		if (t == LUA_TNUMBER && !isfinite((double)lua_tonumber(L, -1)))
+			sls_args_fail(L, "%s: params.%s must be a finite number (got %s)", FN,
+			              name, sls_args_describe(L, -1, d, sizeof d));
+		if (t == LUA_TSTRING) {
+			value = lua_tolstring(L, -1, &len); /* a value of params */
 		} else {
-			lua_getglobal(L, "tostring");      /* numbers as Lua writes them */
-			lua_pushvalue(L, -2);
-			lua_call(L, 1, 1);
+			if (t == LUA_TBOOLEAN)
+				lua_pushstring(L, lua_toboolean(L, -1) ? "true" : "false");
+			else
+				lua_pushvalue(L, -1);
+			/* A copy converted in place: numbers as Lua writes them,
+			 * without __tostring or the global tostring. */
+			value = lua_tolstring(L, -1, &len);
+			lua_rawseti(L, 2, (int)sls_rawlen(L, 2) + 1);
 		}
-		q->value[q->n] = lua_tolstring(L, -1, &q->len[q->n]);
-		lua_rawseti(L, 2, (int)sls_rawlen(L, 2) + 1);
 		lua_pop(L, 1);
-		lua_pushvalue(L, -1);                      /* the name stays a key of params */
-		q->name[q->n++] = lua_tostring(L, -1);
-		lua_rawseti(L, 2, (int)sls_rawlen(L, 2) + 1);
+		add_pair(L, q, name, name_len, value, len);
 	}
-	lua_pop(L, 1);
-	/* Insertion sort: `params` holds a handful of names. */
+	/* Insertion sort by name bytes: `params` holds a handful of names. */
 	for (i = first + 1; i < q->n; i++) {
-		for (j = i; j > first && strcmp(q->name[j - 1], q->name[j]) > 0; j--) {
+		for (j = i; j > first && name_cmp(q, j - 1, j) > 0; j--) {
 			const char *tn = q->name[j], *tv = q->value[j];
-			size_t tl = q->len[j];
+			size_t tnl = q->name_len[j], tl = q->len[j];
 			q->name[j] = q->name[j - 1];
+			q->name_len[j] = q->name_len[j - 1];
 			q->value[j] = q->value[j - 1];
 			q->len[j] = q->len[j - 1];
 			q->name[j - 1] = tn;
+			q->name_len[j - 1] = tnl;
 			q->value[j - 1] = tv;
 			q->len[j - 1] = tl;
 		}
@@ -255,22 +477,28 @@ static void add_params(lua_State *L, query_pairs *q)
 
 int sls_embed_url(lua_State *L)
 {
-	const char *ticket, *project, *page_value = NULL, *region, *base, *query,
-	           *filters, *token, *auto_fresh;
-	size_t ticket_len, project_len, page_len = 0, base_len, query_len = 0;
-	long long time_type = 0, start = 0, end = 0;
-	int page = -1, i, share, theme, query_b64, has_type, has_start, has_end;
 	static const char *const themes[] = { "light", "dark", NULL };
+	static const char *const display_modes[] = { "single", "multi", NULL };
+	const char *ticket, *project, *page_value = NULL, *region, *base, *query,
+	           *token, *auto_fresh, *key_filter, *tree;
+	size_t ticket_len, project_len, page_len = 0, base_len, query_len = 0, token_len = 0,
+	       auto_fresh_len = 0, key_filter_len = 0, tree_len = 0;
+	long long time_type;
+	int page = -1, i, share, theme, query_b64, tree_b64, display_mode;
+	char d[96], num[3][24];
+	time_opt start, end;
 	luaL_Buffer b;
 	query_pairs q;
-	char d[96];
 
 	lua_settop(L, 1);
 	if (lua_isnoneornil(L, 1))
 		return sls_args_fail(L, "%s: expected a table of options (got nil)", FN);
 	sls_args_table(L, 1, FN, embed_options);
+	/* Room for every value kept below the buffer (args.h). */
+	luaL_checkstack(L, 40, FN);
 	lua_newtable(L);                 /* 2: anchors strings made below */
 
+	/* Read and check: everything that may raise or push happens here. */
 	ticket = sls_args_str(L, 1, FN, "ticket", 16384, 1, 0, &ticket_len);
 	project = sls_args_str(L, 1, FN, "project", 256, 1, 0, &project_len);
 	if (ticket == NULL)
@@ -298,88 +526,74 @@ int sls_embed_url(lua_State *L)
 	share = sls_args_bool(L, 1, FN, "share", page != PAGE_SAVEDSEARCH);
 	theme = sls_args_enum(L, 1, FN, "theme", themes, 0);
 	query = sls_args_str(L, 1, FN, "query", 65536, 0, 0, &query_len);
+	if (query != NULL)
+		check_scope(L, page, "query", FOR_SEARCH);
 	query_b64 = sls_args_bool(L, 1, FN, "query_base64", 0);
 	if (query_b64 && query == NULL)
 		return sls_args_fail(L, "%s: option 'query_base64' needs option 'query'", FN);
-	has_type = sls_args_int(L, 1, FN, "time_type", -3, 99, &time_type);
-	if (has_type && !valid_time_type(time_type))
-		return sls_args_fail(L, "%s: option 'time_type' must be 1..27, -2, -3 or 99 "
-		                     "(got %lld)", FN, time_type);
-	has_start = sls_args_int(L, 1, FN, "start_time", 0, 253402300799LL, &start);
-	has_end = sls_args_int(L, 1, FN, "end_time", 0, 253402300799LL, &end);
-	if (has_start != has_end)
-		return sls_args_fail(L, "%s: options 'start_time' and 'end_time' go together "
-		                     "(got only %s)", FN, has_start ? "start_time" : "end_time");
-	if (has_start && start > end)
-		return sls_args_fail(L, "%s: option 'start_time' must not be after 'end_time' "
-		                     "(got %lld > %lld)", FN, start, end);
-	if (has_start && has_type && time_type != 99)
-		return sls_args_fail(L, "%s: options 'start_time' and 'end_time' need "
-		                     "time_type 99 (got %lld)", FN, time_type);
-	if (has_type && time_type == 99 && !has_start)
-		return sls_args_fail(L, "%s: time_type 99 needs options 'start_time' and "
-		                     "'end_time'", FN);
-	dashboard_only(L, page, "filters");
-	dashboard_only(L, page, "token");
-	dashboard_only(L, page, "auto_fresh");
-	filters = sls_args_str(L, 1, FN, "filters", 65536, 1, 0, NULL);
-	token = sls_args_str(L, 1, FN, "token", 65536, 1, 0, NULL);
-	auto_fresh = sls_args_str(L, 1, FN, "auto_fresh", 16, 1, 0, NULL);
-	if (auto_fresh != NULL && !valid_auto_fresh(auto_fresh)) {
-		lua_getfield(L, 1, "auto_fresh");
+	read_times(L, &time_type, &start, &end);
+	token = scoped_str(L, page, "token", FOR_DASHBOARD, 65536, &token_len);
+	auto_fresh = scoped_str(L, page, "auto_fresh", FOR_DASHBOARD, 16, &auto_fresh_len);
+	if (auto_fresh != NULL && !valid_auto_fresh(auto_fresh, auto_fresh_len))
 		return sls_args_fail(L, "%s: option 'auto_fresh' must be a duration such as "
 		                     "\"30s\", \"5m\" or \"1h\", at least 15s (got %s)", FN,
 		                     sls_args_describe(L, -1, d, sizeof d));
-	}
-	for (i = 0; i < (int)NSWITCHES; i++)
-		if (switches[i].scope == FOR_DASHBOARD)
-			dashboard_only(L, page, switches[i].option);
+	display_mode = sls_args_enum(L, 1, FN, "key_display_mode", display_modes, -1);
+	if (display_mode >= 0)
+		check_scope(L, page, "key_display_mode", FOR_SEARCH);
+	key_filter = sls_args_str(L, 1, FN, "key_filter", 65536, 1, 0, &key_filter_len);
+	tree = sls_args_str(L, 1, FN, "tree_config", 65536, 1, 0, &tree_len);
+	tree_b64 = sls_args_bool(L, 1, FN, "tree_base64", 0);
+	if (tree_b64 && tree == NULL)
+		return sls_args_fail(L, "%s: option 'tree_base64' needs option 'tree_config'", FN);
 
-	/* Collect: anything that may raise or push happens here. */
+	/* Collect, in the link's order. */
 	q.n = 0;
 	if (region != NULL)
-		add_param_s(&q, "slsRegion", region);
-	add_param(&q, "sls_ticket", ticket, ticket_len);
+		add_param_s(L, &q, "slsRegion", region);
+	add_param(L, &q, "sls_ticket", ticket, ticket_len);
 	if (sls_args_bool(L, 1, FN, "hide_topbar", 1))
-		add_param_s(&q, "hideTopbar", "true");
+		add_param_s(L, &q, "hideTopbar", "true");
 	if (sls_args_bool(L, 1, FN, "hide_sidebar", 1))
-		add_param_s(&q, "hideSidebar", "true");
+		add_param_s(L, &q, "hideSidebar", "true");
 	if (sls_args_bool(L, 1, FN, "ignore_tab_local_storage", 1))
-		add_param_s(&q, "ignoreTabLocalStorage", "true");
+		add_param_s(L, &q, "ignoreTabLocalStorage", "true");
 	if (share)
-		add_param_s(&q, "isShare", "true");
+		add_param_s(L, &q, "isShare", "true");
 	if (theme == 1) {
-		add_param_s(&q, "theme", "dark");
-		add_param_s(&q, "sls_iframe", "true");
+		add_param_s(L, &q, "theme", "dark");
+		add_param_s(L, &q, "sls_iframe", "true");
 	}
-	if (query != NULL && query_b64) {
-		/* base64 by OpenSSL into Lua-owned memory, anchored at index 2. */
-		unsigned char *enc = lua_newuserdata(L, 4 * ((query_len + 2) / 3) + 1);
-		int n = EVP_EncodeBlock(enc, (const unsigned char *)query, (int)query_len);
-		lua_rawseti(L, 2, (int)sls_rawlen(L, 2) + 1);
-		add_param(&q, "queryString", (const char *)enc, (size_t)n);
-		add_param_s(&q, "encode", "base64");
-	} else if (query != NULL) {
-		add_param(&q, "queryString", query, query_len);
+	add_encodable(L, &q, "queryString", "encode", query, query_len, query_b64);
+	if (time_type != 0) {
+		snprintf(num[0], sizeof num[0], "%lld", time_type);
+		add_param_s(L, &q, "queryTimeType", num[0]);
 	}
-	if (has_start && !has_type)
-		time_type = 99, has_type = 1;
-	if (has_type)
-		add_param_s(&q, "queryTimeType", anchored_number(L, time_type));
-	if (has_start) {
-		add_param_s(&q, "startTime", anchored_number(L, start));
-		add_param_s(&q, "endTime", anchored_number(L, end));
+	if (start.relative) {
+		add_param(L, &q, "startTime", start.text, start.len);
+		add_param(L, &q, "endTime", end.text, end.len);
+	} else if (start.given) {
+		snprintf(num[1], sizeof num[1], "%lld", start.secs);
+		snprintf(num[2], sizeof num[2], "%lld", end.secs);
+		add_param_s(L, &q, "startTime", num[1]);
+		add_param_s(L, &q, "endTime", num[2]);
 	}
-	if (filters != NULL)
-		add_param_s(&q, "filters", filters);
+	add_filters(L, page, &q);
 	if (token != NULL)
-		add_param_s(&q, "token", token);
+		add_param(L, &q, "token", token, token_len);
 	if (auto_fresh != NULL)
-		add_param_s(&q, "autoFresh", auto_fresh);
+		add_param(L, &q, "autoFresh", auto_fresh, auto_fresh_len);
+	if (display_mode >= 0)
+		add_param_s(L, &q, "keyDispalyMode", display_modes[display_mode]);
+	if (key_filter != NULL)
+		add_param(L, &q, "keyFilter", key_filter, key_filter_len);
+	add_encodable(L, &q, "treeConfig", "treeEncode", tree, tree_len, tree_b64);
 	for (i = 0; i < (int)NSWITCHES; i++) {
 		int v = sls_args_bool(L, 1, FN, switches[i].option, -1);
-		if (v >= 0)
-			add_param_s(&q, switches[i].param, v ? "true" : "false");
+		if (v >= 0) {
+			check_scope(L, page, switches[i].option, switches[i].scope);
+			add_param_s(L, &q, switches[i].param, v ? "true" : "false");
+		}
 	}
 	add_params(L, &q);
 
@@ -394,7 +608,7 @@ int sls_embed_url(lua_State *L)
 	add_pct(&b, page_value, page_len);
 	for (i = 0; i < q.n; i++) {
 		luaL_addchar(&b, i == 0 ? '?' : '&');
-		add_pct(&b, q.name[i], strlen(q.name[i]));
+		add_pct(&b, q.name[i], q.name_len[i]);
 		luaL_addchar(&b, '=');
 		add_pct(&b, q.value[i], q.len[i]);
 	}

@@ -96,11 +96,20 @@ const char *sls_endpoint_parse(const char *s, size_t n, sls_endpoint *out)
 
 int sls_region_from_host(const char *host, char *out, size_t outlen)
 {
-	static const char suffix[] = ".log.aliyuncs.com";
-	static const char *const forms[] = { "-intranet", "-share" };
-	size_t n = strlen(host), sl = sizeof suffix - 1, i;
+	/* As the official gateway derives it: the SLS suffix off, then one
+	 * network form off (cn-shanghai-vpc.log.aliyuncs.com is cn-shanghai). */
+	static const char *const suffixes[] = { ".log.aliyuncs.com", ".sls.aliyuncs.com" };
+	static const char *const forms[] = { "-intranet", "-share", "-vpc" };
+	size_t n = strlen(host), i, sl = 0;
 
-	if (n <= sl || strcmp(host + n - sl, suffix) != 0)
+	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		size_t l = strlen(suffixes[i]);
+		if (n > l && strcmp(host + n - l, suffixes[i]) == 0) {
+			sl = l;
+			break;
+		}
+	}
+	if (sl == 0)
 		return 0;
 	n -= sl;
 	for (i = 0; i < sizeof forms / sizeof forms[0]; i++) {
@@ -110,8 +119,12 @@ int sls_region_from_host(const char *host, char *out, size_t outlen)
 			break;
 		}
 	}
-	if (n == 0 || n >= outlen || memchr(host, '.', n) != NULL)
+	if (n == 0 || n >= outlen || host[0] == '-')
 		return 0;
+	for (i = 0; i < n; i++)            /* a region id: cn-shanghai, ap-southeast-1 */
+		if (!((host[i] >= 'a' && host[i] <= 'z') || (host[i] >= '0' && host[i] <= '9') ||
+		      host[i] == '-'))
+			return 0;
 	memcpy(out, host, n);
 	out[n] = '\0';
 	return 1;

@@ -18,8 +18,10 @@ typedef struct sls_endpoint {
  * Returns NULL, or why the text is not an endpoint. */
 const char *sls_endpoint_parse(const char *s, size_t n, sls_endpoint *out);
 
-/* The region of an SLS host name: `<region>.log.aliyuncs.com` and its
- * `-intranet` and `-share` forms. Returns 0 when the host names no region. */
+/* The region of an SLS host name, as the official gateway derives it:
+ * `<region>.log.aliyuncs.com` or `<region>.sls.aliyuncs.com`, less one
+ * trailing `-intranet`, `-share` or `-vpc`. Returns 0 when the host names
+ * no region (what is left is not a lower-case region id). */
 int sls_region_from_host(const char *host, char *out, size_t outlen);
 
 #endif

@@ -305,6 +305,19 @@ static int natives_transport(lua_State *L)
 	return 2;
 }
 
+/* sls._provider(client): the client's credentials provider, or nil for
+ * fixed keys (specs). */
+static int natives_provider(lua_State *L)
+{
+	sls_client *c = sls_client_check(L, 1);
+
+	if (c->creds.provider == LUA_NOREF)
+		lua_pushnil(L);
+	else
+		lua_rawgeti(L, LUA_REGISTRYINDEX, c->creds.provider);
+	return 1;
+}
+
 /* sls._hmac_sha1(key, message): base64 of HMAC-SHA1, for STS's RPC
  * signature (sls/credentials.lua). */
 static int natives_hmac_sha1(lua_State *L)
@@ -324,7 +337,8 @@ static int natives_hmac_sha1(lua_State *L)
 }
 
 /* Reads t[field], a table of string to string, into kv (at most max). The
- * strings stay referenced by the table at index 1. */
+ * map is left on the stack: its strings stay referenced by it while kv is
+ * used, even when t's __index made the map afresh (args.h). */
 static size_t read_string_map(lua_State *L, const char *field, sls_kv *kv, size_t max)
 {
 	size_t n = 0;
@@ -340,7 +354,6 @@ static size_t read_string_map(lua_State *L, const char *field, sls_kv *kv, size_
 		kv[n++].value = lua_tostring(L, -1);
 		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
 	return n;
 }
 
@@ -485,6 +498,7 @@ void sls_natives_register(lua_State *L)
 		{ "_clean",        natives_clean },
 		{ "_fetcher",      natives_fetcher },
 		{ "_transport",    natives_transport },
+		{ "_provider",     natives_provider },
 		{ NULL, NULL }
 	};
 
