@@ -242,3 +242,25 @@ int sls_args_enum(lua_State *L, int idx, const char *fn, const char *name,
 	return sls_args_fail(L, "%s: option '%s' must be %s (got %s)", fn, name,
 	                  lua_tostring(L, -1), sls_args_describe(L, -2, d, sizeof d));
 }
+
+void sls_args_anchor(lua_State *L, const char *const names[])
+{
+	static char key;
+	size_t i;
+
+	lua_pushlightuserdata(L, &key);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushlightuserdata(L, &key);
+		lua_pushvalue(L, -2);
+		lua_rawset(L, LUA_REGISTRYINDEX);
+	}
+	for (i = 0; names[i] != NULL; i++) {
+		lua_pushstring(L, names[i]);
+		lua_pushboolean(L, 1);
+		lua_rawset(L, -3);
+	}
+	lua_pop(L, 1);
+}

@@ -48,6 +48,12 @@ int sls_args_bool(lua_State *L, int idx, const char *fn, const char *name, int d
 int sls_args_enum(lua_State *L, int idx, const char *fn, const char *name,
                   const char *const choices[], int dflt);
 
+/* Keeps the option names (NULL-terminated) referenced for the life of the
+ * lua_State. Reading an option looks its name up as a Lua string; a name
+ * that exists already is found, one that does not is made and collected
+ * again, once per option and call: most options of a call are absent. */
+void sls_args_anchor(lua_State *L, const char *const names[]);
+
 /* luaL_error with printf formats (%lld, %zu). */
 int sls_args_fail(lua_State *L, const char *fmt, ...)
 #if defined(__GNUC__)

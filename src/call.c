@@ -9,6 +9,8 @@
 #include "client.h"
 #include "result.h"
 
+static char call_mt_key;           /* registry: the sls.Call metatable */
+
 enum { PH_START, PH_EXCHANGE, PH_ANSWERED, PH_DONE };
 enum { OP_CREDENTIALS, OP_EXCHANGE, OP_WAIT, OP_DONE };
 
@@ -42,7 +44,7 @@ static void sleep_ms(long ms)
 
 static int call_gc(lua_State *L)
 {
-	sls_call *k = luaL_checkudata(L, 1, SLS_CALL_MT);
+	sls_call *k = sls_checkudata(L, 1, &call_mt_key, SLS_CALL_MT);
 
 	sls_exchange_free(&k->x);
 	sls_buf_wipe(&k->raw);
@@ -84,8 +86,7 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts)
 	k = lua_newuserdata(L, sizeof *k + ticket_len + 1);
 	memset(k, 0, sizeof *k);
 	k->client_ref = LUA_NOREF;
-	luaL_getmetatable(L, SLS_CALL_MT);
-	lua_setmetatable(L, -2);
+	sls_set_metatable(L, &call_mt_key);
 	k->client = lua_touserdata(L, cidx);
 	k->action = action;
 	k->has_exp = has_exp;
@@ -110,6 +111,7 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts)
  * 1970..9999. */
 static int build(sls_client *c, sls_call *k, time_t now)
 {
+	size_t value_at[SLS_MAX_HEADERS], i;
 	sls_signer s;
 	sls_creds cr;
 	char num[24];
@@ -140,47 +142,41 @@ static int build(sls_client *c, sls_call *k, time_t now)
 	if (r != 1)
 		return r;
 	sls_request_raw(&c->req, sls_buf_str(&c->req.url) + strlen(c->cfg.endpoint.url_base),
-	                &k->raw);
-	return k->raw.oom ? 0 : 1;
-}
-
-/* The value of header name in the raw request, as a secret to redact. */
-static void sent_value(const sls_buf *raw, const char *name, const char *after,
-                       sls_secret *out)
-{
-	const char *p = strstr(sls_buf_str(raw), name), *end;
-
-	out->p = NULL;
-	out->n = 0;
-	if (p == NULL)
-		return;
-	p += strlen(name);
-	end = strstr(p, "\r\n");
-	if (end == NULL)
-		return;
-	if (after != NULL) {                  /* the signature, not the whole value */
-		const char *q = p, *hit = NULL;
-		while ((q = strstr(q, after)) != NULL && q < end)
-			hit = q++;
-		if (hit == NULL)
-			return;
-		p = hit + strlen(after);
+	                &k->raw, value_at);
+	if (k->raw.oom)
+		return 0;
+	/* What the server may echo and err must not show: where the token and
+	 * the signature (after the last ':' for v1, "Signature=" for v4) are. */
+	k->token_len = k->sig_len = 0;
+	for (i = 0; i < c->req.nheaders; i++) {
+		const char *key = c->req.headers[i].key, *v = c->req.headers[i].value;
+		if (strcmp(key, "x-acs-security-token") == 0) {
+			k->token_at = value_at[i];
+			k->token_len = strlen(v);
+		} else if (strcmp(key, "authorization") == 0) {
+			const char *sig = c->cfg.version == 4 ? strstr(v, "Signature=") : strrchr(v, ':');
+			if (sig != NULL) {
+				sig += c->cfg.version == 4 ? 10 : 1;
+				k->sig_at = value_at[i] + (size_t)(sig - v);
+				k->sig_len = strlen(sig);
+			}
+		}
 	}
-	out->p = p;
-	out->n = (size_t)(end - p);
+	return 1;
 }
 
 /* What the server may echo and err must not show: the client's secret and
  * the security token and signature this attempt sent. */
-static size_t secrets_of(const sls_call *k, sls_secret s[4])
+static size_t secrets_of(const sls_call *k, sls_secret s[3])
 {
 	const sls_client *c = k->client;
 
 	s[0].p = c->creds.secret;
 	s[0].n = c->creds.secret != NULL ? strlen(c->creds.secret) : 0;
-	sent_value(&k->raw, "\r\nx-acs-security-token: ", NULL, &s[1]);
-	sent_value(&k->raw, "\r\nauthorization: ", c->cfg.version == 4 ? "Signature=" : ":",
-	           &s[2]);
+	s[1].p = k->raw.data + k->token_at;
+	s[1].n = k->token_len;
+	s[2].p = k->raw.data + k->sig_at;
+	s[2].n = k->sig_len;
 	return 3;
 }
 
@@ -310,7 +306,7 @@ int sls_call_run(lua_State *L, sls_call *k)
 
 static sls_call *check_call(lua_State *L)
 {
-	return luaL_checkudata(L, 1, SLS_CALL_MT);
+	return sls_checkudata(L, 1, &call_mt_key, SLS_CALL_MT);
 }
 
 /* sls._call(client, action, opts): a call for sls/ngx.lua. */
@@ -522,6 +518,8 @@ void sls_call_register(lua_State *L)
 		{ NULL, NULL }
 	};
 
+	sls_args_anchor(L, ticket_options);
+	sls_args_anchor(L, refresh_options);
 	if (luaL_newmetatable(L, SLS_CALL_MT)) {
 		lua_pushcfunction(L, call_gc);
 		lua_setfield(L, -2, "__gc");
@@ -530,6 +528,7 @@ void sls_call_register(lua_State *L)
 		lua_setfield(L, -2, "__index");
 		lua_pushliteral(L, SLS_CALL_MT);
 		lua_setfield(L, -2, "__name");
+		sls_keep_metatable(L, &call_mt_key);
 	}
 	lua_pop(L, 1);
 }

@@ -38,6 +38,8 @@ typedef struct sls_call {
 	sls_outcome  o;
 	sls_exchange x;            /* the attempt's exchange and its answer */
 	sls_buf      raw;          /* the request as sent: wiped */
+	size_t       token_at, token_len;   /* in raw: the security token sent, */
+	size_t       sig_at, sig_len;       /* and the signature: to redact */
 	size_t       ticket_len;
 	const char  *ticket;       /* refresh_token's ticket, copied behind */
 } sls_call;

@@ -12,6 +12,8 @@
 
 #define DEFAULT_ENDPOINT "cn-shanghai.log.aliyuncs.com"
 
+static char client_mt_key;         /* registry: the sls.Client metatable */
+
 static const char *const client_options[] = {
 	"endpoint", "region", "signature_version", "access_key_id",
 	"access_key_secret", "security_token", "connect_timeout", "timeout",
@@ -35,7 +37,7 @@ typedef struct sls_options {
 
 sls_client *sls_client_check(lua_State *L, int idx)
 {
-	sls_client *c = luaL_checkudata(L, idx, SLS_CLIENT_MT);
+	sls_client *c = sls_checkudata(L, idx, &client_mt_key, SLS_CLIENT_MT);
 
 	if (!c->open)
 		luaL_error(L, "sls.Client: the client is closed");
@@ -282,8 +284,7 @@ int sls_client_new(lua_State *L)
 	c = lua_newuserdata(L, sizeof *c);
 	memset(c, 0, sizeof *c);
 	c->creds.provider = LUA_NOREF;
-	luaL_getmetatable(L, SLS_CLIENT_MT);
-	lua_setmetatable(L, -2);
+	sls_set_metatable(L, &client_mt_key);
 	c->open = 1;
 	c->cfg = cfg;
 	c->rng = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)c ^ 0x5bd1e995u;
@@ -317,7 +318,7 @@ int sls_client_new(lua_State *L)
 /* close, __gc and __close: one idempotent function that NULLs what it frees. */
 static int client_close(lua_State *L)
 {
-	sls_client *c = luaL_checkudata(L, 1, SLS_CLIENT_MT);
+	sls_client *c = sls_checkudata(L, 1, &client_mt_key, SLS_CLIENT_MT);
 
 	sls_http_close(&c->http);
 	sls_request_free(&c->req);
@@ -331,7 +332,7 @@ static int client_close(lua_State *L)
 
 static int client_tostring(lua_State *L)
 {
-	sls_client *c = luaL_checkudata(L, 1, SLS_CLIENT_MT);
+	sls_client *c = sls_checkudata(L, 1, &client_mt_key, SLS_CLIENT_MT);
 	char key[16];
 
 	if (!c->open) {
@@ -382,6 +383,7 @@ void sls_client_register(lua_State *L)
 		{ NULL, NULL }
 	};
 
+	sls_args_anchor(L, client_options);
 	if (luaL_newmetatable(L, SLS_CLIENT_MT)) {
 		sls_setfuncs(L, meta);
 		lua_newtable(L);
@@ -389,6 +391,7 @@ void sls_client_register(lua_State *L)
 		lua_setfield(L, -2, "__index");
 		lua_pushliteral(L, SLS_CLIENT_MT);
 		lua_setfield(L, -2, "__name");
+		sls_keep_metatable(L, &client_mt_key);
 	}
 	lua_pop(L, 1);
 }

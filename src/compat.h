@@ -46,4 +46,42 @@ static inline void *sls_testudata(lua_State *L, int idx, const char *tname)
 #define SLS_HAS_INTEGER_SUBTYPE (LUA_VERSION_NUM >= 503)
 #endif
 
+/* A metatable is also kept in the registry under a lightuserdata key, so a
+ * method's type check costs no string hashing (luaL_checkudata looks the
+ * metatable up by its name on every call). */
+static inline void sls_keep_metatable(lua_State *L, const void *key)
+{
+	lua_pushlightuserdata(L, (void *)key);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
+/* luaL_checkudata through the key above; the named check (and its
+ * message) when the fast one fails. */
+static inline void *sls_checkudata(lua_State *L, int idx, const void *key,
+                                   const char *tname)
+{
+	void *p = lua_touserdata(L, idx);
+
+	if (p != NULL && lua_getmetatable(L, idx)) {
+		int same;
+		lua_pushlightuserdata(L, (void *)key);
+		lua_rawget(L, LUA_REGISTRYINDEX);
+		same = lua_rawequal(L, -1, -2);
+		lua_pop(L, 2);
+		if (same)
+			return p;
+	}
+	return luaL_checkudata(L, idx, tname);
+}
+
+/* Sets the metatable kept under key on the value on top of the stack. */
+static inline void sls_set_metatable(lua_State *L, const void *key)
+{
+	lua_pushlightuserdata(L, (void *)key);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+	lua_setmetatable(L, -2);
+}
+
+
 #endif

@@ -81,13 +81,15 @@ static const char *const embed_options[] = {
 	"hidden_edit", "hidden_report", "hidden_title_setting", "hidden_reset", NULL
 };
 
-/* RFC 3986 into a luaL_Buffer with the module's one encoder: chunks that
- * fit the buffer's free space three times over, as sls._pct does. */
-static void add_pct(luaL_Buffer *b, const char *s, size_t n)
+void sls_embed_addpct(luaL_Buffer *b, const char *s, size_t n)
 {
+	char out[3 * 256];
+
+	/* Through a C buffer: luaL_prepbuffer would turn what the luaL_Buffer
+	 * holds into a Lua string at every call (Lua 5.1's and LuaJIT's). */
 	while (n > 0) {
-		size_t take = n < LUAL_BUFFERSIZE / 3 ? n : LUAL_BUFFERSIZE / 3;
-		luaL_addsize(b, sls_pct_encode(luaL_prepbuffer(b), s, take));
+		size_t take = n < 256 ? n : 256;
+		luaL_addlstring(b, out, sls_pct_encode(out, s, take));
 		s += take;
 		n -= take;
 	}
@@ -475,6 +477,11 @@ static void add_params(lua_State *L, query_pairs *q)
 	}
 }
 
+void sls_embed_register(lua_State *L)
+{
+	sls_args_anchor(L, embed_options);
+}
+
 int sls_embed_url(lua_State *L)
 {
 	static const char *const themes[] = { "light", "dark", NULL };
@@ -601,16 +608,16 @@ int sls_embed_url(lua_State *L)
 	luaL_buffinit(L, &b);
 	luaL_addlstring(&b, base, base_len);
 	luaL_addstring(&b, "/lognext/project/");
-	add_pct(&b, project, project_len);
+	sls_embed_addpct(&b, project, project_len);
 	luaL_addchar(&b, '/');
 	luaL_addstring(&b, page_paths[page]);
 	luaL_addchar(&b, '/');
-	add_pct(&b, page_value, page_len);
+	sls_embed_addpct(&b, page_value, page_len);
 	for (i = 0; i < q.n; i++) {
 		luaL_addchar(&b, i == 0 ? '?' : '&');
-		add_pct(&b, q.name[i], q.name_len[i]);
+		sls_embed_addpct(&b, q.name[i], q.name_len[i]);
 		luaL_addchar(&b, '=');
-		add_pct(&b, q.value[i], q.len[i]);
+		sls_embed_addpct(&b, q.value[i], q.len[i]);
 	}
 	luaL_pushresult(&b);
 	return 1;

@@ -15,6 +15,7 @@
 #include "call.h"
 #include "client.h"
 #include "date.h"
+#include "embed.h"
 #include "endpoint.h"
 #include "exchange.h"
 #include "http.h"
@@ -410,16 +411,9 @@ static int natives_pct(lua_State *L)
 	size_t n;
 	const char *s = luaL_checklstring(L, 1, &n);
 	luaL_Buffer b;
-	size_t done = 0;
 
 	luaL_buffinit(L, &b);
-	while (done < n) {
-		/* Chunks that fit the buffer's free space three times over. */
-		size_t take = n - done < LUAL_BUFFERSIZE / 3 ? n - done : LUAL_BUFFERSIZE / 3;
-		char *out = luaL_prepbuffer(&b);
-		luaL_addsize(&b, sls_pct_encode(out, s + done, take));
-		done += take;
-	}
+	sls_embed_addpct(&b, s, n);
 	luaL_pushresult(&b);
 	return 1;
 }

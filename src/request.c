@@ -105,7 +105,7 @@ int sls_request_sign(sls_request *r, const sls_signer *s, const sls_creds *c,
 	return 1;
 }
 
-void sls_request_raw(const sls_request *r, const char *path, sls_buf *out)
+void sls_request_raw(const sls_request *r, const char *path, sls_buf *out, size_t *value_at)
 {
 	size_t i;
 
@@ -116,6 +116,8 @@ void sls_request_raw(const sls_request *r, const char *path, sls_buf *out)
 	for (i = 0; i < r->nheaders; i++) {
 		sls_buf_adds(out, r->headers[i].key);
 		sls_buf_adds(out, ": ");
+		if (value_at != NULL)
+			value_at[i] = out->len;
 		sls_buf_adds(out, r->headers[i].value);
 		sls_buf_adds(out, "\r\n");
 	}

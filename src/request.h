@@ -49,8 +49,10 @@ int  sls_request_sign(sls_request *r, const sls_signer *s, const sls_creds *c,
                       time_t now);
 /* The request head as it goes on the wire (for the cosocket transport):
  * "POST <path> HTTP/1.1", the signed headers, content-length: 0. out is
- * cleared first; it holds the security token, so wipe it after use. */
-void sls_request_raw(const sls_request *r, const char *path, sls_buf *out);
+ * cleared first; it holds the security token, so wipe it after use. With
+ * value_at (room for nheaders), where each header's value starts in out. */
+void sls_request_raw(const sls_request *r, const char *path, sls_buf *out,
+                     size_t *value_at);
 void sls_request_free(sls_request *r);
 
 #endif

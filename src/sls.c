@@ -79,6 +79,7 @@ int luaopen_sls(lua_State *L)
 	sls_result_register(L);
 	sls_client_register(L);
 	sls_call_register(L);
+	sls_embed_register(L);
 	lua_newtable(L);
 	sls_setfuncs(L, functions);
 	sls_natives_register(L);

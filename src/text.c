@@ -12,7 +12,8 @@ static const sls_secret *secret_at(const char *p, size_t left,
 		const sls_secret *k = &secrets[i];
 		/* Short "secrets" would redact ordinary words: a key is never
 		 * under 4 bytes, and one that short is not worth hiding anyway. */
-		if (k->p != NULL && k->n >= 4 && k->n <= left && memcmp(p, k->p, k->n) == 0)
+		if (k->p != NULL && k->n >= 4 && k->n <= left && p[0] == k->p[0] &&
+		    memcmp(p, k->p, k->n) == 0)
 			return k;
 	}
 	return NULL;

@@ -35,23 +35,35 @@ local cosocket_phases = {
 
 -- One exchange on a socket, as the exchange in C directs it (call:io).
 -- x is the sls.Call or the fetch being served; returns when C said done.
+-- connect()'s options table for each pool name, made once.
+local pool_opts = setmetatable({}, { __mode = "v" })
+
 local function exchange(x, raw, host, port, https, pool, verify, connect_ms)
   local sock = tcp()
   sock:settimeout(connect_ms)
-  local ok, err = sock:connect(host, port, { pool = pool })
+  local opts = pool_opts[pool]
+  if not opts then
+    opts = { pool = pool }
+    pool_opts[pool] = opts
+  end
+  local ok, err = sock:connect(host, port, opts)
   local what, a, b = x:io("connect", ok, err, ok and sock:getreusedtimes() or 0)
+  local set = connect_ms                  -- the timeout the socket has
   while true do
+    -- C gives the time left before every operation; a socket whose timeout
+    -- already says so within a millisecond is not told again.
     if what == "read" then
-      sock:settimeout(b)
+      if b < set - 1 or b > set then sock:settimeout(b); set = b end
       local data
       data, err = sock:receiveany(a)
       what, a, b = x:io("read", data, err)
     elseif what == "send" then
-      sock:settimeout(a)
+      if a < set - 1 or a > set then sock:settimeout(a); set = a end
       ok, err = sock:send(raw)
       what, a, b = x:io("send", ok, err)
     elseif what == "handshake" then
       sock:settimeout(a)
+      set = a
       -- false: no session object wanted (a kept-alive connection beats
       -- resumption), and it avoids lua-resty-core fetching one.
       ok, err = sock:sslhandshake(false, host, verify)
@@ -172,11 +184,18 @@ return function(sls, methods)
   sls_core = sls
   local new_call, default = sls._call, sls._default
   local transport_of = sls._transport
+  -- A client's transport and proxy never change: asked once.
+  local transports = setmetatable({}, { __mode = "k" })
   for _, action in ipairs({ "create_ticket", "refresh_token" }) do
     local blocking = methods[action]
     methods[action] = function(client, opts)
-      local transport, has_proxy = transport_of(client)
-      if not use_cosockets(transport, has_proxy) then
+      local t = transports[client]
+      if not t then
+        local transport, has_proxy = transport_of(client)
+        t = { transport, has_proxy }
+        transports[client] = t
+      end
+      if not use_cosockets(t[1], t[2]) then
         return blocking(client, opts)
       end
       return run(client, new_call(client, action, opts))
