@@ -517,18 +517,12 @@ void sls_call_register(lua_State *L)
 		{ "credentials", call_credentials },
 		{ NULL, NULL }
 	};
+	static const luaL_Reg meta[] = {
+		{ "__gc",        call_gc },
+		{ NULL, NULL }
+	};
 
 	sls_args_anchor(L, ticket_options);
 	sls_args_anchor(L, refresh_options);
-	if (luaL_newmetatable(L, SLS_CALL_MT)) {
-		lua_pushcfunction(L, call_gc);
-		lua_setfield(L, -2, "__gc");
-		lua_newtable(L);
-		sls_setfuncs(L, methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushliteral(L, SLS_CALL_MT);
-		lua_setfield(L, -2, "__name");
-		sls_keep_metatable(L, &call_mt_key);
-	}
-	lua_pop(L, 1);
+	sls_new_class(L, SLS_CALL_MT, &call_mt_key, meta, methods);
 }

@@ -384,14 +384,5 @@ void sls_client_register(lua_State *L)
 	};
 
 	sls_args_anchor(L, client_options);
-	if (luaL_newmetatable(L, SLS_CLIENT_MT)) {
-		sls_setfuncs(L, meta);
-		lua_newtable(L);
-		sls_setfuncs(L, methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushliteral(L, SLS_CLIENT_MT);
-		lua_setfield(L, -2, "__name");
-		sls_keep_metatable(L, &client_mt_key);
-	}
-	lua_pop(L, 1);
+	sls_new_class(L, SLS_CLIENT_MT, &client_mt_key, meta, methods);
 }

@@ -84,4 +84,25 @@ static inline void sls_set_metatable(lua_State *L, const void *key)
 }
 
 
+/* Makes (once per lua_State) the metatable name with the metamethods meta
+ * (may be NULL) and an __index table of methods (may be NULL), kept under
+ * key too (sls_checkudata). */
+static inline void sls_new_class(lua_State *L, const char *name, const void *key,
+                                 const luaL_Reg *meta, const luaL_Reg *methods)
+{
+	if (luaL_newmetatable(L, name)) {
+		if (meta != NULL)
+			sls_setfuncs(L, meta);
+		if (methods != NULL) {
+			lua_newtable(L);
+			sls_setfuncs(L, methods);
+			lua_setfield(L, -2, "__index");
+		}
+		lua_pushstring(L, name);
+		lua_setfield(L, -2, "__name");
+		sls_keep_metatable(L, key);
+	}
+	lua_pop(L, 1);
+}
+
 #endif

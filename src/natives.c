@@ -27,6 +27,8 @@ static const char *const versions[] = { "v1", "v4", NULL };
 
 #define ANSWER_MT "sls.Answer"
 
+static char answer_mt_key, fetch_mt_key;   /* registry: their metatables */
+
 /* An answer's reader as a userdata, so its buffers are freed (and wiped:
  * credential answers carry secrets) even when a Lua error unwinds. */
 static void wipe_answer(sls_httpp *a)
@@ -58,6 +60,30 @@ static int header_ok(const char *k, const char *v)
 	return 1;
 }
 
+static const char *const fetch_methods_names[] = { "GET", "POST", "PUT", NULL };
+
+/* Reads a fetch request ({ method, url, headers, body, timeout } at 1, a
+ * budget in ms at 2) for sls._fetch and sls._fetcher: the method's index;
+ * url and body stay on the stack. The timeout is cut to the budget. */
+static int read_fetch(lua_State *L, const char *fn, const char **url, size_t *url_len,
+                      const char **body, size_t *body_len, long long *timeout)
+{
+	int method;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 2);
+	method = sls_args_enum(L, 1, fn, "method", fetch_methods_names, 0);
+	*url = sls_args_str(L, 1, fn, "url", 4096, 1, 0, url_len);
+	*body = sls_args_str(L, 1, fn, "body", 65536, 0, SLS_SECRET, body_len);
+	*timeout = 5000;
+	sls_args_int(L, 1, fn, "timeout", 1, SLS_TIMEOUT_MAX_MS, timeout);
+	if (lua_type(L, 2) == LUA_TNUMBER && lua_tonumber(L, 2) < (lua_Number)*timeout)
+		*timeout = lua_tonumber(L, 2) < 1 ? 1 : (long long)lua_tonumber(L, 2);
+	if (*url == NULL)
+		luaL_error(L, "%s: option 'url' is required", fn);
+	return method;
+}
+
 /* sls._fetch({ method, url, headers, body, timeout }[, budget]): one
  * blocking request for credential providers outside nginx's cosocket
  * phases, within budget milliseconds when given. Returns status and body,
@@ -65,7 +91,6 @@ static int header_ok(const char *k, const char *v)
 int sls_natives_fetch(lua_State *L)
 {
 	static const char fn[] = "sls._fetch";
-	static const char *const methods[] = { "GET", "POST", "PUT", NULL };
 	sls_kv headers[SLS_MAX_HEADERS];
 	const char *url, *body;
 	char err[CURL_ERROR_SIZE];
@@ -75,16 +100,7 @@ int sls_natives_fetch(lua_State *L)
 	int method;
 	CURLcode rc;
 
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_settop(L, 2);
-	method = sls_args_enum(L, 1, fn, "method", methods, 0);
-	url = sls_args_str(L, 1, fn, "url", 4096, 1, 0, NULL);
-	body = sls_args_str(L, 1, fn, "body", 65536, 0, SLS_SECRET, &body_len);
-	sls_args_int(L, 1, fn, "timeout", 1, SLS_TIMEOUT_MAX_MS, &timeout);
-	if (lua_type(L, 2) == LUA_TNUMBER && lua_tonumber(L, 2) < (lua_Number)timeout)
-		timeout = lua_tonumber(L, 2) < 1 ? 1 : (long long)lua_tonumber(L, 2);
-	if (url == NULL)
-		return luaL_error(L, "%s: option 'url' is required", fn);
+	method = read_fetch(L, fn, &url, NULL, &body, &body_len, &timeout);
 	lua_getfield(L, 1, "headers");
 	if (lua_istable(L, -1)) {
 		lua_pushnil(L);
@@ -110,7 +126,7 @@ int sls_natives_fetch(lua_State *L)
 	memset(answer, 0, sizeof *answer);
 	luaL_getmetatable(L, ANSWER_MT);
 	lua_setmetatable(L, -2);
-	rc = sls_http_fetch(methods[method], url, headers, nheaders, body, body_len,
+	rc = sls_http_fetch(fetch_methods_names[method], url, headers, nheaders, body, body_len,
 	                    (long)timeout, answer, err);
 	if (rc != CURLE_OK) {
 		lua_pushnil(L);
@@ -187,7 +203,6 @@ static int fetch_head(lua_State *L, sls_fetch *f, const char *method, const char
 static int natives_fetcher(lua_State *L)
 {
 	static const char fn[] = "sls._fetcher";
-	static const char *const methods[] = { "GET", "POST", "PUT", NULL };
 	const char *url, *body, *rest, *why;
 	size_t url_len, body_len = 0;
 	long long timeout = 5000;
@@ -195,16 +210,7 @@ static int natives_fetcher(lua_State *L)
 	sls_fetch *f;
 	int method, ud;
 
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_settop(L, 2);
-	method = sls_args_enum(L, 1, fn, "method", methods, 0);
-	url = sls_args_str(L, 1, fn, "url", 4096, 1, 0, &url_len);
-	body = sls_args_str(L, 1, fn, "body", 65536, 0, SLS_SECRET, &body_len);
-	sls_args_int(L, 1, fn, "timeout", 1, SLS_TIMEOUT_MAX_MS, &timeout);
-	if (lua_type(L, 2) == LUA_TNUMBER && lua_tonumber(L, 2) < (lua_Number)timeout)
-		timeout = lua_tonumber(L, 2) < 1 ? 1 : (long long)lua_tonumber(L, 2);
-	if (url == NULL)
-		return luaL_error(L, "%s: option 'url' is required", fn);
+	method = read_fetch(L, fn, &url, &url_len, &body, &body_len, &timeout);
 	/* scheme://authority, then the path: the authority is an endpoint. */
 	rest = strstr(url, "://");
 	if (rest == NULL || strncmp(url, "http", 4) != 0) {
@@ -226,7 +232,7 @@ static int natives_fetcher(lua_State *L)
 	ud = lua_gettop(L);
 	f->where = where;
 	f->timeout = (long)timeout;
-	if (!fetch_head(L, f, methods[method], rest, body_len)) {
+	if (!fetch_head(L, f, fetch_methods_names[method], rest, body_len)) {
 		lua_pushnil(L);
 		lua_pushliteral(L, "BadRequest: a header that is not a printable ASCII name "
 		                "and value");
@@ -503,19 +509,11 @@ void sls_natives_register(lua_State *L)
 		{ NULL, NULL }
 	};
 
-	if (luaL_newmetatable(L, ANSWER_MT)) {
-		lua_pushcfunction(L, answer_gc);
-		lua_setfield(L, -2, "__gc");
-	}
-	lua_pop(L, 1);
-	if (luaL_newmetatable(L, FETCH_MT)) {
-		lua_pushcfunction(L, fetch_gc);
-		lua_setfield(L, -2, "__gc");
-		lua_newtable(L);
-		sls_setfuncs(L, fetch_methods);
-		lua_setfield(L, -2, "__index");
-	}
-	lua_pop(L, 1);
+	static const luaL_Reg answer_meta[] = { { "__gc", answer_gc }, { NULL, NULL } };
+	static const luaL_Reg fetch_meta[] = { { "__gc", fetch_gc }, { NULL, NULL } };
+
+	sls_new_class(L, ANSWER_MT, &answer_mt_key, answer_meta, NULL);
+	sls_new_class(L, FETCH_MT, &fetch_mt_key, fetch_meta, fetch_methods);
 	sls_setfuncs(L, natives);
 	push_limits(L);
 	lua_setfield(L, -2, "_limits");
