@@ -97,6 +97,24 @@ describe("nginx #nginx", function()
     assert.equal(1, cred.sts)
   end)
 
+  it("keeps a credentials service's connection alive between fetches, as the calls' own", function()
+    local n = run(([[
+      local c = sls.new{ endpoint = %q, max_attempts = 1, credentials = { get = function(_, _, fetch)
+        local s1 = fetch{ url = %q }
+        local s2, body = fetch{ url = %q }
+        assert(s1 == 200 and s2 == 200, "fetch failed: " .. tostring(body))
+        local t = require("cjson").decode(body)
+        return { access_key_id = t.AccessKeyId, access_key_secret = t.AccessKeySecret,
+                 security_token = t.SecurityToken }
+      end } }
+      local res, err = c:create_ticket()
+      return err]]):format(emu.url, emu.url .. "/credentials-uri", emu.url .. "/credentials-uri"))
+    assert.is_nil(n)
+    local wire = emu:stats().cred.wire
+    assert.equal(2, #wire)
+    assert.equal(wire[1].peer_port, wire[2].peer_port)
+  end)
+
   it("fetches credentials once for many light threads that need them at once", function()
     local n = run(([[
       local c = sls.new{ endpoint = %q, max_attempts = 1,

@@ -347,6 +347,7 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.cred["wire"].append({
                 "method": method, "path": url.path, "form": form,
+                "peer_port": self.client_address[1],
                 "query": dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True)),
                 "headers": {k.lower(): v for k, v in self.headers.items()}})
 

@@ -324,14 +324,11 @@ int sls_call_lua(lua_State *L)
 	return 1;
 }
 
-/* The connection pool of a client's endpoint: everything that makes two
- * connections different, and the client, which keeps its own (as libcurl
- * keeps them per handle). */
-static void push_pool(lua_State *L, const sls_client *c, int fresh)
+void sls_call_pool_name(char *out, size_t size, const struct sls_client *c, int fresh)
 {
-	lua_pushfstring(L, "sls:%s:%d%s:%d%s", c->cfg.endpoint.host, (int)c->cfg.endpoint.port,
-	                c->cfg.endpoint.https ? (c->cfg.ssl_verify ? ":tls" : ":tls-noverify")
-	                                      : "", (int)c->serial, fresh ? ":fresh" : "");
+	snprintf(out, size, "sls:%s:%u%s:%lu%s", c->cfg.endpoint.host, c->cfg.endpoint.port,
+	         c->cfg.endpoint.https ? (c->cfg.ssl_verify ? ":tls" : ":tls-noverify") : "",
+	         c->serial, fresh ? ":fresh" : "");
 }
 
 /* call:next() -> "credentials", provider, ms | "exchange", raw, host, port,
@@ -355,7 +352,7 @@ static int call_next(lua_State *L)
 			lua_pushstring(L, c->cfg.endpoint.host);
 		lua_pushinteger(L, (lua_Integer)c->cfg.endpoint.port);
 		lua_pushboolean(L, c->cfg.endpoint.https);
-		push_pool(L, c, 0);
+		lua_pushstring(L, c->pool);
 		lua_pushboolean(L, c->cfg.ssl_verify);
 		lua_pushinteger(L, sls_exchange_connect_ms(&k->x, c->cfg.connect_timeout,
 		                                           sls_call_now_ms()));
@@ -394,9 +391,9 @@ int sls_call_io_args(lua_State *L, sls_exchange *x)
 	return verdict;
 }
 
-int sls_call_io_push(lua_State *L, sls_exchange *x, int verdict)
+int sls_call_io_push(lua_State *L, sls_exchange *x, int verdict, long idle_ms,
+                     const char *fresh_pool, long connect_timeout)
 {
-	(void)x;
 	switch (verdict) {
 	case SLS_NEXT_READ:
 		return 3;                         /* "read", want, ms */
@@ -404,8 +401,18 @@ int sls_call_io_push(lua_State *L, sls_exchange *x, int verdict)
 	case SLS_NEXT_SEND:
 		lua_pop(L, 1);                    /* "send", ms */
 		return 2;
+	case SLS_NEXT_KEEPALIVE:
+		lua_pop(L, 2);                    /* "keepalive", idle ms */
+		lua_pushinteger(L, idle_ms);
+		return 2;
+	case SLS_NEXT_RESEND:
+		lua_pop(L, 2);                    /* "resend", pool, connect ms */
+		sls_exchange_resend(x);
+		lua_pushstring(L, fresh_pool);
+		lua_pushinteger(L, sls_exchange_connect_ms(x, connect_timeout, sls_call_now_ms()));
+		return 3;
 	default:
-		lua_pop(L, 2);
+		lua_pop(L, 2);                    /* "close" */
 		return 1;
 	}
 }
@@ -416,30 +423,18 @@ int sls_call_io_push(lua_State *L, sls_exchange *x, int verdict)
 static int call_io(lua_State *L)
 {
 	sls_call *k = check_call(L);
+	const sls_client *c = k->client;
+	char fresh[SLS_HOST_MAX + 64];
 	int verdict;
 
 	if (k->phase != PH_EXCHANGE)
 		return luaL_error(L, "sls.Call: no exchange under way");
 	verdict = sls_call_io_args(L, &k->x);
-	switch (verdict) {
-	case SLS_NEXT_KEEPALIVE:
+	if (verdict == SLS_NEXT_KEEPALIVE || verdict == SLS_NEXT_CLOSE)
 		k->phase = PH_ANSWERED;
-		lua_pop(L, 2);
-		lua_pushinteger(L, 60000);        /* idle time in the pool */
-		return 2;
-	case SLS_NEXT_RESEND:
-		lua_pop(L, 2);
-		sls_exchange_resend(&k->x);
-		push_pool(L, k->client, 1);
-		lua_pushinteger(L, sls_exchange_connect_ms(&k->x, k->client->cfg.connect_timeout,
-		                                           sls_call_now_ms()));
-		return 3;
-	case SLS_NEXT_CLOSE:
-		k->phase = PH_ANSWERED;
-		/* fall through */
-	default:
-		return sls_call_io_push(L, &k->x, verdict);
-	}
+	if (verdict == SLS_NEXT_RESEND)
+		sls_call_pool_name(fresh, sizeof fresh, c, 1);
+	return sls_call_io_push(L, &k->x, verdict, 60000, fresh, c->cfg.connect_timeout);
 }
 
 /* call:credentials(creds, err): what the provider answered (sls/ngx.lua

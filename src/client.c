@@ -289,6 +289,7 @@ int sls_client_new(lua_State *L)
 	c->cfg = cfg;
 	c->rng = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)c ^ 0x5bd1e995u;
 	c->serial = next_serial();
+	sls_call_pool_name(c->pool, sizeof c->pool, c, 0);
 	if (provider_idx) {
 		lua_pushvalue(L, provider_idx);
 		c->creds.provider = luaL_ref(L, LUA_REGISTRYINDEX);

@@ -42,6 +42,7 @@ typedef struct sls_client {
 	long long       skew;          /* server clock minus ours, seconds */
 	uint32_t        rng;           /* jitter */
 	unsigned long   serial;        /* names its cosocket connection pool */
+	char            pool[SLS_HOST_MAX + 64];   /* that pool's name */
 } sls_client;
 
 /* Registers the sls.Client metatable. */

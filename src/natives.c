@@ -154,7 +154,7 @@ typedef struct sls_fetch {
 
 static int fetch_gc(lua_State *L)
 {
-	sls_fetch *f = luaL_checkudata(L, 1, FETCH_MT);
+	sls_fetch *f = sls_checkudata(L, 1, &fetch_mt_key, FETCH_MT);
 
 	wipe_answer(&f->x.answer);
 	sls_buf_wipe(&f->raw);
@@ -251,7 +251,7 @@ static int natives_fetcher(lua_State *L)
  * sls/ngx.lua's exchange needs. */
 static int fetch_request(lua_State *L)
 {
-	sls_fetch *f = luaL_checkudata(L, 1, FETCH_MT);
+	sls_fetch *f = sls_checkudata(L, 1, &fetch_mt_key, FETCH_MT);
 
 	lua_pushlstring(L, f->raw.data, f->raw.len);
 	lua_pushstring(L, f->where.host);
@@ -267,28 +267,20 @@ static int fetch_request(lua_State *L)
 /* fetch:io(op, ok_or_data, err, reused): as call:io (call.c). */
 static int fetch_io(lua_State *L)
 {
-	sls_fetch *f = luaL_checkudata(L, 1, FETCH_MT);
+	sls_fetch *f = sls_checkudata(L, 1, &fetch_mt_key, FETCH_MT);
+	char fresh[SLS_HOST_MAX + 64];
 	int verdict = sls_call_io_args(L, &f->x);
 
-	switch (verdict) {
-	case SLS_NEXT_RESEND:
-		sls_exchange_resend(&f->x);
-		lua_pushfstring(L, "sls-fetch:%s:%d%s:fresh", f->where.host, (int)f->where.port,
-		                f->where.https ? ":tls" : "");
-		lua_pushinteger(L, sls_exchange_connect_ms(&f->x, f->timeout, sls_call_now_ms()));
-		return 3;
-	case SLS_NEXT_KEEPALIVE:
-		lua_pushinteger(L, 10000);
-		return 2;
-	default:
-		return sls_call_io_push(L, &f->x, verdict);
-	}
+	if (verdict == SLS_NEXT_RESEND)
+		snprintf(fresh, sizeof fresh, "sls-fetch:%s:%u%s:fresh", f->where.host,
+		         f->where.port, f->where.https ? ":tls" : "");
+	return sls_call_io_push(L, &f->x, verdict, 10000, fresh, f->timeout);
 }
 
 /* fetch:result() -> status, body | nil, "Code: message". */
 static int fetch_result(lua_State *L)
 {
-	sls_fetch *f = luaL_checkudata(L, 1, FETCH_MT);
+	sls_fetch *f = sls_checkudata(L, 1, &fetch_mt_key, FETCH_MT);
 
 	if (f->x.code != NULL || f->x.answer.status == 0) {
 		lua_pushnil(L);
