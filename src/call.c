@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "args.h"
+#include "exio.h"
 #include "client.h"
 #include "result.h"
 
@@ -21,14 +22,6 @@ static const char *const ticket_options[] = {
 static const char *const refresh_options[] = {
 	"ticket", "access_token_expiration_time", NULL
 };
-
-long long sls_call_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(long ms)
 {
@@ -222,7 +215,7 @@ static int step(lua_State *L, sls_call *k, int *nres)
 				                    ? "could not build the request" : "the clock is "
 				                    "outside the years 1970 to 9999", nres);
 			sls_exchange_start(&k->x, c->cfg.endpoint.https,
-			                   sls_call_now_ms() + c->cfg.timeout);
+			                   sls_exio_now_ms() + c->cfg.timeout);
 			k->phase = PH_EXCHANGE;
 			return OP_EXCHANGE;
 		case PH_EXCHANGE:                 /* the driver gave up on the exchange */
@@ -324,12 +317,6 @@ int sls_call_lua(lua_State *L)
 	return 1;
 }
 
-void sls_call_pool_name(char *out, size_t size, const struct sls_client *c, int fresh)
-{
-	snprintf(out, size, "sls:%s:%u%s:%lu%s", c->cfg.endpoint.host, c->cfg.endpoint.port,
-	         c->cfg.endpoint.https ? (c->cfg.ssl_verify ? ":tls" : ":tls-noverify") : "",
-	         c->serial, fresh ? ":fresh" : "");
-}
 
 /* call:next() -> "credentials", provider, ms | "exchange", raw, host, port,
  * https, pool, ssl_verify, connect_ms | "wait", ms | "done", results... */
@@ -355,7 +342,7 @@ static int call_next(lua_State *L)
 		lua_pushstring(L, c->pool);
 		lua_pushboolean(L, c->cfg.ssl_verify);
 		lua_pushinteger(L, sls_exchange_connect_ms(&k->x, c->cfg.connect_timeout,
-		                                           sls_call_now_ms()));
+		                                           sls_exio_now_ms()));
 		return 8;
 	case OP_WAIT:
 		lua_pushliteral(L, "wait");
@@ -365,55 +352,6 @@ static int call_next(lua_State *L)
 		lua_pushliteral(L, "done");
 		lua_insert(L, -1 - nres);
 		return nres + 1;
-	}
-}
-
-static const char *const io_next[] = {
-	"handshake", "send", "read", "keepalive", "close", "resend"
-};
-
-int sls_call_io_args(lua_State *L, sls_exchange *x)
-{
-	static const char *const ops[] = { "connect", "handshake", "send", "read", NULL };
-	int io = luaL_checkoption(L, 2, NULL, ops), verdict;
-	const char *data = NULL;
-	size_t n = 0, want;
-	long ms;
-
-	if (io == SLS_IO_READ && lua_type(L, 3) == LUA_TSTRING)
-		data = lua_tolstring(L, 3, &n);
-	verdict = sls_exchange_next(x, io, lua_toboolean(L, 3), data, n, lua_tostring(L, 4),
-	                            (int)luaL_optinteger(L, 5, 0), sls_call_now_ms(), &want, &ms);
-	lua_settop(L, 1);
-	lua_pushstring(L, io_next[verdict]);
-	lua_pushinteger(L, verdict == SLS_NEXT_READ ? (lua_Integer)want : ms);
-	lua_pushinteger(L, ms);
-	return verdict;
-}
-
-int sls_call_io_push(lua_State *L, sls_exchange *x, int verdict, long idle_ms,
-                     const char *fresh_pool, long connect_timeout)
-{
-	switch (verdict) {
-	case SLS_NEXT_READ:
-		return 3;                         /* "read", want, ms */
-	case SLS_NEXT_HANDSHAKE:
-	case SLS_NEXT_SEND:
-		lua_pop(L, 1);                    /* "send", ms */
-		return 2;
-	case SLS_NEXT_KEEPALIVE:
-		lua_pop(L, 2);                    /* "keepalive", idle ms */
-		lua_pushinteger(L, idle_ms);
-		return 2;
-	case SLS_NEXT_RESEND:
-		lua_pop(L, 2);                    /* "resend", pool, connect ms */
-		sls_exchange_resend(x);
-		lua_pushstring(L, fresh_pool);
-		lua_pushinteger(L, sls_exchange_connect_ms(x, connect_timeout, sls_call_now_ms()));
-		return 3;
-	default:
-		lua_pop(L, 2);                    /* "close" */
-		return 1;
 	}
 }
 
@@ -429,12 +367,12 @@ static int call_io(lua_State *L)
 
 	if (k->phase != PH_EXCHANGE)
 		return luaL_error(L, "sls.Call: no exchange under way");
-	verdict = sls_call_io_args(L, &k->x);
+	verdict = sls_exio_args(L, &k->x);
 	if (verdict == SLS_NEXT_KEEPALIVE || verdict == SLS_NEXT_CLOSE)
 		k->phase = PH_ANSWERED;
 	if (verdict == SLS_NEXT_RESEND)
-		sls_call_pool_name(fresh, sizeof fresh, c, 1);
-	return sls_call_io_push(L, &k->x, verdict, 60000, fresh, c->cfg.connect_timeout);
+		sls_client_pool_name(fresh, sizeof fresh, c, 1);
+	return sls_exio_push(L, &k->x, verdict, 60000, fresh, c->cfg.connect_timeout);
 }
 
 /* call:credentials(creds, err): what the provider answered (sls/ngx.lua
@@ -504,8 +442,32 @@ int sls_call_prepare(lua_State *L)
 	return 1;
 }
 
+/* client:create_ticket(opts) and client:refresh_token(opts), over libcurl
+ * (inside nginx, sls/ngx.lua puts its cosocket versions in their place). */
+static int client_call(lua_State *L, int action)
+{
+	sls_client_check(L, 1);
+	lua_settop(L, 2);
+	return sls_call_run(L, sls_call_new(L, 1, action, 2));
+}
+
+static int client_create_ticket(lua_State *L)
+{
+	return client_call(L, SLS_ACTION_TICKET);
+}
+
+static int client_refresh_token(lua_State *L)
+{
+	return client_call(L, SLS_ACTION_REFRESH);
+}
+
 void sls_call_register(lua_State *L)
 {
+	static const luaL_Reg client_methods[] = {
+		{ "create_ticket", client_create_ticket },
+		{ "refresh_token", client_refresh_token },
+		{ NULL, NULL }
+	};
 	static const luaL_Reg methods[] = {
 		{ "next",        call_next },
 		{ "io",          call_io },
@@ -520,4 +482,10 @@ void sls_call_register(lua_State *L)
 	sls_args_anchor(L, ticket_options);
 	sls_args_anchor(L, refresh_options);
 	sls_new_class(L, SLS_CALL_MT, &call_mt_key, meta, methods);
+	/* A client's calls are this file's: they join its methods here, so
+	 * client.c needs nothing from above it. */
+	luaL_getmetatable(L, SLS_CLIENT_MT);
+	lua_getfield(L, -1, "__index");
+	sls_setfuncs(L, client_methods);
+	lua_pop(L, 2);
 }

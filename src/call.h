@@ -54,26 +54,8 @@ int  sls_call_run(lua_State *L, sls_call *k);
 int  sls_call_prepare(lua_State *L);
 /* sls._call(client, action, opts): a call for sls/ngx.lua to drive. */
 int  sls_call_lua(lua_State *L);
-/* Registers the sls.Call metatable. */
+/* Registers the sls.Call metatable, and the client's create_ticket and
+ * refresh_token methods (after sls_client_register). */
 void sls_call_register(lua_State *L);
-
-/* For the io methods of a call and of a fetch (natives.c): reads (self,
- * op, ok_or_data, err, reused), runs the exchange's decision, and leaves
- * self, the verdict's name and two numbers (want or ms, ms) on the stack;
- * returns the verdict (SLS_NEXT_*). sls_call_io_push then leaves what the
- * driver gets back ("read", want, ms | "send", ms | "keepalive", idle_ms
- * | "resend", fresh_pool, connect_ms | "close") and returns its count. */
-int  sls_call_io_args(lua_State *L, sls_exchange *x);
-int  sls_call_io_push(lua_State *L, sls_exchange *x, int verdict, long idle_ms,
-                      const char *fresh_pool, long connect_timeout);
-
-/* The name of the cosocket connection pool of client c (fresh: the one
- * resend's, which nothing reads from): everything that makes two
- * connections different, and the client, which keeps its own as libcurl
- * keeps them per handle. */
-void sls_call_pool_name(char *out, size_t size, const struct sls_client *c, int fresh);
-
-/* Milliseconds of a monotonic clock. */
-long long sls_call_now_ms(void);
 
 #endif

@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "args.h"
-#include "call.h"
 
 #define DEFAULT_ENDPOINT "cn-shanghai.log.aliyuncs.com"
 
@@ -64,6 +63,13 @@ static unsigned long next_serial(void)
 #else
 	return ++counter;
 #endif
+}
+
+void sls_client_pool_name(char *out, size_t size, const sls_client *c, int fresh)
+{
+	snprintf(out, size, "sls:%s:%u%s:%lu%s", c->cfg.endpoint.host, c->cfg.endpoint.port,
+	         c->cfg.endpoint.https ? (c->cfg.ssl_verify ? ":tls" : ":tls-noverify") : "",
+	         c->serial, fresh ? ":fresh" : "");
 }
 
 int sls_have_cosockets(lua_State *L)
@@ -289,7 +295,7 @@ int sls_client_new(lua_State *L)
 	c->cfg = cfg;
 	c->rng = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)c ^ 0x5bd1e995u;
 	c->serial = next_serial();
-	sls_call_pool_name(c->pool, sizeof c->pool, c, 0);
+	sls_client_pool_name(c->pool, sizeof c->pool, c, 0);
 	if (provider_idx) {
 		lua_pushvalue(L, provider_idx);
 		c->creds.provider = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -350,30 +356,9 @@ static int client_tostring(lua_State *L)
 	return 1;
 }
 
-/* client:create_ticket(opts) and client:refresh_token(opts), over libcurl
- * (inside nginx, sls/ngx.lua puts its cosocket versions in their place). */
-static int client_call(lua_State *L, int action)
-{
-	sls_client_check(L, 1);
-	lua_settop(L, 2);
-	return sls_call_run(L, sls_call_new(L, 1, action, 2));
-}
-
-static int client_create_ticket(lua_State *L)
-{
-	return client_call(L, SLS_ACTION_TICKET);
-}
-
-static int client_refresh_token(lua_State *L)
-{
-	return client_call(L, SLS_ACTION_REFRESH);
-}
-
 void sls_client_register(lua_State *L)
 {
-	static const luaL_Reg methods[] = {
-		{ "create_ticket", client_create_ticket },
-		{ "refresh_token", client_refresh_token },
+	static const luaL_Reg methods[] = {          /* and call.c's calls */
 		{ "close",         client_close },
 		{ NULL, NULL }
 	};

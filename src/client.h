@@ -53,6 +53,11 @@ int  sls_client_new(lua_State *L);
 sls_client *sls_client_check(lua_State *L, int idx);
 /* 32 random bits for the retry jitter. */
 uint32_t sls_client_random(sls_client *c);
+/* The name of client c's cosocket connection pool (fresh: the one resend's,
+ * which nothing reads from): everything that makes two connections
+ * different, and the client, which keeps its own as libcurl keeps them per
+ * handle. */
+void sls_client_pool_name(char *out, size_t size, const sls_client *c, int fresh);
 /* True inside nginx's Lua module, where ngx.socket.tcp exists. */
 int  sls_have_cosockets(lua_State *L);
 

@@ -7,7 +7,7 @@
 
 #include <openssl/crypto.h>
 
-#include "natives.h"
+#include "fetch.h"
 #include "text.h"
 
 /* Expirations past this are taken as this: the end of year 9999. */
@@ -216,7 +216,7 @@ static int bounded_fetch(lua_State *L)
 
 	lua_settop(L, 1);
 	lua_pushnumber(L, left < 1 ? 1 : left);
-	return sls_natives_fetch(L);
+	return sls_fetch_lua(L);
 }
 
 int sls_creds_ask(lua_State *L, sls_creds_cache *k, time_t now)

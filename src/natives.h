@@ -4,10 +4,9 @@
 
 #include "compat.h"
 
-/* Sets sls._fetch, _hmac_sha1, _sign, _pct, _parse_time and _limits in the
- * table on top of the stack. */
+/* Sets the private natives (sls._fetch, _fetcher, _hmac_sha1, _sign, _pct,
+ * _parse_time, _clean, _limits, _transport, _provider) in the table on top
+ * of the stack. */
 void sls_natives_register(lua_State *L);
-/* sls._fetch(req), for a credentials provider's get. */
-int  sls_natives_fetch(lua_State *L);
 
 #endif

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client.h"
 #include "date.h"
 #include "response.h"
 

@@ -1,0 +1,65 @@
+/* The protocol between sls/ngx.lua's socket loop and an exchange (a call's
+ * or a fetch's): after each socket operation the driver reports how it went
+ * and gets back what to do next (exchange.c decides). One place, so a call
+ * and a credentials fetch are driven alike. */
+#include "exio.h"
+
+#include <time.h>
+
+long long sls_exio_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *const io_next[] = {
+	"handshake", "send", "read", "keepalive", "close", "resend"
+};
+
+int sls_exio_args(lua_State *L, sls_exchange *x)
+{
+	static const char *const ops[] = { "connect", "handshake", "send", "read", NULL };
+	int io = luaL_checkoption(L, 2, NULL, ops), verdict;
+	const char *data = NULL;
+	size_t n = 0, want;
+	long ms;
+
+	if (io == SLS_IO_READ && lua_type(L, 3) == LUA_TSTRING)
+		data = lua_tolstring(L, 3, &n);
+	verdict = sls_exchange_next(x, io, lua_toboolean(L, 3), data, n, lua_tostring(L, 4),
+	                            (int)luaL_optinteger(L, 5, 0), sls_exio_now_ms(), &want, &ms);
+	lua_settop(L, 1);
+	lua_pushstring(L, io_next[verdict]);
+	lua_pushinteger(L, verdict == SLS_NEXT_READ ? (lua_Integer)want : ms);
+	lua_pushinteger(L, ms);
+	return verdict;
+}
+
+int sls_exio_push(lua_State *L, sls_exchange *x, int verdict, long idle_ms,
+                     const char *fresh_pool, long connect_timeout)
+{
+	switch (verdict) {
+	case SLS_NEXT_READ:
+		return 3;                         /* "read", want, ms */
+	case SLS_NEXT_HANDSHAKE:
+	case SLS_NEXT_SEND:
+		lua_pop(L, 1);                    /* "send", ms */
+		return 2;
+	case SLS_NEXT_KEEPALIVE:
+		lua_pop(L, 2);                    /* "keepalive", idle ms */
+		lua_pushinteger(L, idle_ms);
+		return 2;
+	case SLS_NEXT_RESEND:
+		lua_pop(L, 2);                    /* "resend", pool, connect ms */
+		sls_exchange_resend(x);
+		lua_pushstring(L, fresh_pool);
+		lua_pushinteger(L, sls_exchange_connect_ms(x, connect_timeout, sls_exio_now_ms()));
+		return 3;
+	default:
+		lua_pop(L, 2);                    /* "close" */
+		return 1;
+	}
+}
+
