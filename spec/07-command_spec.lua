@@ -45,6 +45,19 @@ describe("sls-ticket", function()
     assert.same({ expirationTime = "600" }, emu:stats().log[1].query)
   end)
 
+  it("prints a server's echo of the security token and signature redacted, on one line", function()
+    emu:fault({ kind = "echo" })
+    local out, err, rc = sls_ticket("--endpoint " .. emu.url, ("ALIBABA_CLOUD_ACCESS_KEY_ID=%s "
+      .. "ALIBABA_CLOUD_ACCESS_KEY_SECRET=%s ALIBABA_CLOUD_SECURITY_TOKEN=%s")
+      :format(H.STS.access_key_id, H.STS.access_key_secret, H.STS.security_token))
+    assert.equal(1, rc)
+    assert.equal("", out)
+    assert.matches("^sls%-ticket: Unauthorized: denied: token %*%*%* signed LOG [^:]+:%*%*%* ", err)
+    assert.falsy(err:find(H.STS.security_token, 1, true))
+    assert.equal(1, select(2, err:gsub("\n", "")))      -- one line
+    assert.falsy(err:find("\27", 1, true))
+  end)
+
   it("prints JSON with --json, slashes unescaped", function()
     local out, _, rc = sls_ticket(("--endpoint %s --project p --logstore l --json --expiration-time 120 --access-token-expiration-time 60")
       :format(emu.url))

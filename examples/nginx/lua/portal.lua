@@ -332,7 +332,8 @@ function M.refresh()
     return fail(400, "BadRequest", "the body is not a JSON object")
   end
   local ticket = data.ticket
-  if type(ticket) ~= "string" or #ticket == 0 or #ticket > 16384 or ticket:find("%c") then
+  if type(ticket) ~= "string" or #ticket == 0 or #ticket > sls._limits.ticket_max
+      or ticket:find("%c") then
     return fail(400, "BadRequest", "expected {\"ticket\": \"...\"}")
   end
   local res, err, detail = client:refresh_token {
