@@ -44,6 +44,35 @@ describe("faults", function()
     end)
   end
 
+  it("learns no clock offset from a Date a century off, and stays usable", function()
+    local client = emu:client { max_attempts = 3 }
+    emu:fault({ kind = "error", status = 400, code = "RequestTimeExpired",
+                date = "Mon, 01 Jan 1900 00:00:00 GMT" })
+    local res, err, detail = client:create_ticket()
+    assert.is_nil(res)
+    assert.equal("RequestTimeExpired", detail.code, err)
+    assert.equal(1, detail.attempts)
+    assert.truthy(client:create_ticket())      -- signs at the right time still
+    assert.equal(2, emu:requests())
+  end)
+
+  it("keeps access_denied_detail with the call it came with", function()
+    local a = emu:client(H.STS)
+    for _ = 1, 20 do
+      emu:fault({ kind = "echo" })
+      local _, _, detail = a:create_ticket()
+      assert.equal("log:CreateTicket", detail.access_denied_detail.AuthAction)
+    end
+    collectgarbage()
+    local b = require("sls").new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:" .. H.free_port(),
+                                                  max_attempts = 1 }))
+    for _ = 1, 50 do
+      local _, _, detail = b:create_ticket()
+      assert.equal("ConnectFailed", detail.code)
+      assert.is_nil(detail.access_denied_detail)
+    end
+  end)
+
   it("retries retryable faults and reports the attempts", function()
     local client = emu:client { max_attempts = 3 }
     emu:fault({ kind = "error", status = 503, code = "ServerBusy" }, { kind = "drop" })

@@ -154,6 +154,26 @@ describe("nginx #nginx", function()
     assert.equal(1, asked)              -- the fetch under way was not lost
   end)
 
+  it("recovers from providers that raise in their answer or never return", function()
+    local results = { run(([[
+      local strict = setmetatable({ access_key_id = %q, access_key_secret = %q },
+        { __index = function(_, k) error("strict table: no field " .. k) end })
+      local c = sls.new{ endpoint = %q, max_attempts = 1, credentials = { get = function()
+        return strict
+      end } }
+      ngx.update_time()
+      local t0 = ngx.now()
+      local _, err1 = c:create_ticket()
+      local _, err2 = c:create_ticket()
+      ngx.update_time()
+      return err1, err2, ngx.now() - t0]]):format(H.KEY.access_key_id, H.KEY.access_key_secret,
+                                                 emu.url)) }
+    assert.matches("^NoCredentials: reading the credentials provider's answer raised: .*strict "
+      .. "table: no field security_token", results[1])
+    assert.matches("^NoCredentials: ", results[2])
+    assert.is_true(results[3] < 1, "took " .. results[3] .. " s")
+  end)
+
   it("returns ClientClosed from a call whose client is closed while it waits", function()
     emu:fault({ kind = "delay", seconds = 0.4 })
     local ok, err, code, other = run("local c = " .. client_src() .. [[

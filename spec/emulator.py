@@ -506,9 +506,12 @@ class Handler(BaseHTTPRequestHandler):
             return False
         if kind == "error":
             extra = {"Retry-After": str(f["retry_after"])} if "retry_after" in f else None
+            if "date" in f:       # a server whose clock says this
+                self.date_time_string = lambda timestamp=None: f["date"]
             self.send(f.get("status", 500), {"errorCode": f.get("code", "InternalServerError"),
                                              "errorMessage": f.get("message", "injected")},
                       extra=extra)
+            self.__dict__.pop("date_time_string", None)
         elif kind == "echo_token":
             # A careless server: repeats the request's security token in its
             # error text, which must reach no browser and no log.

@@ -12,7 +12,7 @@
 
 static char call_mt_key;           /* registry: the sls.Call metatable */
 
-enum { PH_START, PH_EXCHANGE, PH_ANSWERED, PH_DONE };
+enum { PH_START, PH_EXCHANGE, PH_ANSWERED, PH_DONE, PH_DEAD };
 enum { OP_CREDENTIALS, OP_EXCHANGE, OP_WAIT, OP_DONE };
 
 static const char *const actions[] = { "create_ticket", "refresh_token", NULL };
@@ -41,10 +41,12 @@ static int call_gc(lua_State *L)
 
 	sls_exchange_free(&k->x);
 	sls_buf_wipe(&k->raw);
+	sls_result_forget(L, k);
 	if (k->client_ref != LUA_NOREF) {
 		luaL_unref(L, LUA_REGISTRYINDEX, k->client_ref);
 		k->client_ref = LUA_NOREF;
 	}
+	k->phase = PH_DEAD;                   /* its client may be gone */
 	return 0;
 }
 
@@ -79,6 +81,7 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts)
 	k = lua_newuserdata(L, sizeof *k + ticket_len + 1);
 	memset(k, 0, sizeof *k);
 	k->client_ref = LUA_NOREF;
+	k->denied_ref = LUA_NOREF;
 	sls_set_metatable(L, &call_mt_key);
 	k->client = lua_touserdata(L, cidx);
 	k->action = action;
@@ -248,9 +251,8 @@ static int step(lua_State *L, sls_call *k, int *nres)
 			k->wait_ms = d.wait_ms;
 			k->phase = PH_START;
 			return OP_WAIT;
-		default:                          /* PH_DONE: asked again */
-			*nres = sls_result_failure(L, k);
-			return OP_DONE;
+		default:                          /* over: check_call stops that */
+			return luaL_error(L, "sls.Call: the call is over");
 		}
 	}
 }
@@ -297,9 +299,15 @@ int sls_call_run(lua_State *L, sls_call *k)
 
 /* ------------------------------------- the cosocket driver's interface */
 
+/* The call at 1, for its methods: one that ended (done, or collected)
+ * is a programming error to drive again. */
 static sls_call *check_call(lua_State *L)
 {
-	return sls_checkudata(L, 1, &call_mt_key, SLS_CALL_MT);
+	sls_call *k = sls_checkudata(L, 1, &call_mt_key, SLS_CALL_MT);
+
+	if (k->phase >= PH_DONE)
+		luaL_error(L, "sls.Call: the call is over");
+	return k;
 }
 
 /* sls._call(client, action, opts): a call for sls/ngx.lua. */
@@ -372,18 +380,20 @@ static int call_io(lua_State *L)
 		k->phase = PH_ANSWERED;
 	if (verdict == SLS_NEXT_RESEND)
 		sls_client_pool_name(fresh, sizeof fresh, c, 1);
-	return sls_exio_push(L, &k->x, verdict, 60000, fresh, c->cfg.connect_timeout);
+	return sls_exio_push(L, &k->x, verdict, SLS_KEEPALIVE_MS, fresh, c->cfg.connect_timeout);
 }
 
 /* call:credentials(creds, err): what the provider answered (sls/ngx.lua
  * asked it over cosockets). */
 static int call_credentials(lua_State *L)
 {
-	sls_call *k = check_call(L);
+	/* Not check_call: the answer is the client's, whatever became of the
+	 * call that asked (a timer brings it after the call may have ended). */
+	sls_call *k = sls_checkudata(L, 1, &call_mt_key, SLS_CALL_MT);
 	sls_client *c = k->client;
 
 	lua_settop(L, 3);
-	if (c->open && sls_creds_apply(L, &c->creds, 2, 3, time(NULL)))
+	if (k->phase != PH_DEAD && c->open && sls_creds_apply(L, &c->creds, 2, 3, time(NULL)))
 		sls_sign_ctx_forget(&c->sign);
 	return 0;
 }

@@ -23,6 +23,7 @@ enum { SLS_ACTION_TICKET, SLS_ACTION_REFRESH };
 
 typedef struct sls_call {
 	int          client_ref;   /* registry ref: the client lives as long */
+	int          denied_ref;   /* registry ref: accessDeniedDetail, or LUA_NOREF */
 	struct sls_client *client;
 	int          action;
 	int          has_exp, has_at;
@@ -32,7 +33,6 @@ typedef struct sls_call {
 	int          creds_asked;  /* the provider was asked in this call */
 	int          skew_fixed;   /* the clock offset was learnt in this call */
 	int          cosockets;    /* driven by sls/ngx.lua */
-	long long    deadline;     /* monotonic ms: the attempt's end */
 	time_t       sent_at;
 	long         wait_ms;
 	sls_outcome  o;

@@ -100,6 +100,10 @@ static inline void sls_new_class(lua_State *L, const char *name, const void *key
 		}
 		lua_pushstring(L, name);
 		lua_setfield(L, -2, "__name");
+		/* getmetatable() answers this instead: Lua code cannot reach
+		 * __gc and free what C still uses. */
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");
 		sls_keep_metatable(L, key);
 	}
 	lua_pop(L, 1);

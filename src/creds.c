@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "exio.h"
 #include "fetch.h"
 #include "text.h"
 
@@ -73,18 +74,17 @@ int sls_creds_fix(sls_creds_cache *k, const char *id, size_t id_len, const char 
  * or unfit (never the value: it may be a secret). Keys go into headers, so
  * printable ASCII without spaces; the secret only into HMAC, so anything
  * but control bytes and NUL. */
-static const char *field(lua_State *L, int idx, const char *name, size_t max, int header,
-                         size_t *len, const char **why)
+static const char *field(lua_State *L, int idx, size_t max, int header, size_t *len,
+                         const char **why)
 {
 	const char *s;
 	size_t i;
 
-	lua_getfield(L, idx, name);           /* stays on the stack: see the caller */
-	if (lua_type(L, -1) != LUA_TSTRING) {
+	if (lua_type(L, idx) != LUA_TSTRING) {
 		*why = "is missing or not a string";
 		return NULL;
 	}
-	s = lua_tolstring(L, -1, len);
+	s = lua_tolstring(L, idx, len);
 	if (*len == 0) {
 		*why = "is empty";
 		return NULL;
@@ -104,18 +104,27 @@ static const char *field(lua_State *L, int idx, const char *name, size_t max, in
 	return s;
 }
 
-/* The expiration field as Unix seconds: 0 when absent, not a number, or
- * not a time at all (nan, negative); clamped, so no value overflows. */
+/* The expiration field (at idx) as Unix seconds: 0 when absent, not a
+ * number, or not a time at all (nan, negative); clamped, so no value
+ * overflows. */
 static long long expiration(lua_State *L, int idx)
 {
-	double x;
+	double x = lua_type(L, idx) == LUA_TNUMBER ? (double)lua_tonumber(L, idx) : 0;
 
-	lua_getfield(L, idx, "expiration");
-	x = lua_type(L, -1) == LUA_TNUMBER ? (double)lua_tonumber(L, -1) : 0;
-	lua_pop(L, 1);
 	if (!(x >= 1))                        /* also nan */
 		return 0;
 	return x > LAST_TIME ? (long long)LAST_TIME : (long long)x;
+}
+
+/* creds -> access_key_id, access_key_secret, security_token, expiration:
+ * read under lua_pcall, since a provider's table may raise in __index. */
+static int read_fields(lua_State *L)
+{
+	lua_getfield(L, 1, "access_key_id");
+	lua_getfield(L, 1, "access_key_secret");
+	lua_getfield(L, 1, "security_token");
+	lua_getfield(L, 1, "expiration");
+	return 4;
 }
 
 static void set_error(sls_creds_cache *k, const char *prefix, const char *text, size_t n)
@@ -144,22 +153,26 @@ int sls_creds_apply(lua_State *L, sls_creds_cache *k, int creds_idx, int err_idx
 
 	creds_idx = sls_absindex(L, creds_idx);
 	err_idx = sls_absindex(L, err_idx);
-	luaL_checkstack(L, 4, "sls: credentials");
+	luaL_checkstack(L, 6, "sls: credentials");
 	if (lua_istable(L, creds_idx)) {
-		/* Each value stays on the stack until copied: a provider's table
-		 * may make them in __index. */
-		if ((id = field(L, creds_idx, "access_key_id", SLS_ID_MAX, 1, &id_len, &why)) == NULL)
-			bad = "access_key_id";
-		else if ((secret = field(L, creds_idx, "access_key_secret", SLS_SECRET_MAX, 0,
-		                         &secret_len, &why)) == NULL)
-			bad = "access_key_secret";
-		else {
-			lua_getfield(L, creds_idx, "security_token");
-			if (!lua_isnil(L, -1) &&
-			    (token = field(L, creds_idx, "security_token", SLS_TOKEN_MAX, 1,
-			                   &token_len, &why)) == NULL)
-				bad = "security_token";
+		lua_pushcfunction(L, read_fields);
+		lua_pushvalue(L, creds_idx);
+		if (lua_pcall(L, 1, 4, 0) != 0) {
+			size_t n = 0;
+			const char *e = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : "?";
+			set_error(k, "reading the credentials provider's answer raised: ", e,
+			          n ? n : strlen(e));
+			lua_settop(L, top);
+			return 0;
 		}
+		/* The four values stay on the stack until copied. */
+		if ((id = field(L, top + 1, SLS_ID_MAX, 1, &id_len, &why)) == NULL)
+			bad = "access_key_id";
+		else if ((secret = field(L, top + 2, SLS_SECRET_MAX, 0, &secret_len, &why)) == NULL)
+			bad = "access_key_secret";
+		else if (!lua_isnil(L, top + 3) &&
+		         (token = field(L, top + 3, SLS_TOKEN_MAX, 1, &token_len, &why)) == NULL)
+			bad = "security_token";
 	}
 	if (bad != NULL || !lua_istable(L, creds_idx)) {
 		char prefix[128];
@@ -179,7 +192,7 @@ int sls_creds_apply(lua_State *L, sls_creds_cache *k, int creds_idx, int err_idx
 		lua_settop(L, top);
 		return 0;
 	}
-	exp = expiration(L, creds_idx);
+	exp = expiration(L, top + 4);
 	nid = dup_bytes(id, id_len);
 	nsecret = dup_bytes(secret, secret_len);
 	if (token != NULL)
@@ -209,10 +222,11 @@ int sls_creds_apply(lua_State *L, sls_creds_cache *k, int creds_idx, int err_idx
 }
 
 /* fetch(req) for a provider outside nginx: sls._fetch with what is left of
- * the time one provider call may take (upvalue 1: the deadline). */
+ * the time one provider call may take (upvalue 1: the monotonic deadline,
+ * ms). */
 static int bounded_fetch(lua_State *L)
 {
-	double left = (lua_tonumber(L, lua_upvalueindex(1)) - (double)time(NULL)) * 1000;
+	double left = lua_tonumber(L, lua_upvalueindex(1)) - (double)sls_exio_now_ms();
 
 	lua_settop(L, 1);
 	lua_pushnumber(L, left < 1 ? 1 : left);
@@ -228,7 +242,7 @@ int sls_creds_ask(lua_State *L, sls_creds_cache *k, time_t now)
 	lua_getfield(L, -1, "get");
 	lua_insert(L, -2);
 	lua_pushnumber(L, (lua_Number)now);
-	lua_pushnumber(L, (lua_Number)now + (SLS_CRED_TIMEOUT_MS + 999) / 1000);
+	lua_pushnumber(L, (lua_Number)(sls_exio_now_ms() + SLS_CRED_TIMEOUT_MS));
 	lua_pushcclosure(L, bounded_fetch, 1);
 	if (lua_pcall(L, 3, 2, 0) != 0) {
 		size_t n = 0;

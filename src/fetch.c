@@ -264,7 +264,7 @@ static int fetch_io(lua_State *L)
 	if (verdict == SLS_NEXT_RESEND)
 		snprintf(fresh, sizeof fresh, "sls-fetch:%s:%u%s:fresh", f->where.host,
 		         f->where.port, f->where.https ? ":tls" : "");
-	return sls_exio_push(L, &f->x, verdict, 10000, fresh, f->timeout);
+	return sls_exio_push(L, &f->x, verdict, SLS_FETCH_KEEPALIVE_MS, fresh, f->timeout);
 }
 
 /* fetch:result() -> status, body | nil, "Code: message". */

@@ -55,6 +55,13 @@ const char *sls_http_open(sls_http *h, const sls_http_opts *o)
 	SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	/* HTTP/1.1, as the cosocket transport speaks: libcurl with nghttp2
+	 * would offer h2 over TLS, whose answers the shared reader refuses. */
+	SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+#if LIBCURL_VERSION_NUM >= 0x073600
+	/* A proxy's CONNECT answer is not SLS's. */
+	SETOPT(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+#endif
 	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
 	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	SETOPT(CURLOPT_TIMEOUT_MS, o->timeout_ms);

@@ -315,8 +315,19 @@ int sls_httpp_feed(sls_httpp *p, const char *d, size_t n, size_t *used)
 			r = head_bytes(p, d, n, &i);
 			break;
 		case ST_BODY_DECODED:
-			/* libcurl hands the body over separately; bytes here are
-			 * header lines after the head (trailers): ignored. */
+			/* libcurl hands the body over separately. A status line
+			 * before any body starts another answer (a proxy's CONNECT
+			 * answer came first, where libcurl cannot leave it out);
+			 * other lines here are trailers: ignored. */
+			if (p->body.len == 0 && n - i >= 5 && memcmp(d + i, "HTTP/", 5) == 0) {
+				sls_buf_reset(&p->head);
+				p->line_at = 0;
+				p->status = 0;
+				p->length = -1;
+				p->chunked = 0;
+				p->state = ST_STATUS;
+				break;
+			}
 			i = n;
 			break;
 		case ST_BODY_LENGTH:

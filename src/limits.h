@@ -33,6 +33,15 @@
 #define SLS_BACKOFF_CAP_MS     2000
 #define SLS_RETRY_AFTER_CAP_S  5
 
+/* A clock offset learnt from a server's Date (RequestTimeExpired) is kept
+ * only within a day: a Date further off is a broken or hostile server, and
+ * adopting it would leave the client signing at a time no date exists for. */
+#define SLS_SKEW_MAX_S         86400
+
+/* Idle time of a kept-alive cosocket: a call's, a credential fetch's (ms). */
+#define SLS_KEEPALIVE_MS       60000
+#define SLS_FETCH_KEEPALIVE_MS 10000
+
 /* Credentials (creds.c). Temporary keys are renewed 15 minutes before they
  * expire; temporary keys whose expiry is unknown are renewed within the
  * hour. One provider call (the whole chain) gets SLS_CRED_TIMEOUT_MS. */

@@ -42,7 +42,9 @@ sls_decision sls_policy_next(const sls_outcome *o, int attempt, int max_attempts
 	d.wait_ms = -1;
 	d.learn_skew = 0;
 	d.skew = 0;
-	if (strcmp(o->code, "RequestTimeExpired") == 0 && o->have_date && !skew_fixed) {
+	if (strcmp(o->code, "RequestTimeExpired") == 0 && o->have_date && !skew_fixed &&
+	    (long long)o->server_date - (long long)now <= SLS_SKEW_MAX_S &&
+	    (long long)now - (long long)o->server_date <= SLS_SKEW_MAX_S) {
 		d.learn_skew = 1;
 		d.skew = (long long)o->server_date - (long long)now;
 		d.wait_ms = attempt < max_attempts ? 0 : -1;

@@ -40,7 +40,8 @@ typedef struct sls_decision {
 /* After attempt number `attempt` (from 1) failed with o. now is the local
  * clock, random 32 random bits for the jitter, skew_fixed whether this call
  * already learnt the clock offset. A RequestTimeExpired with a Date header
- * is retried at once, once per call, with the offset learnt from it. Other
+ * is retried at once, once per call, with the offset learnt from it (when
+ * it is within SLS_SKEW_MAX_S; else the failure stands). Other
  * retryable failures wait full jitter over an exponential ceiling
  * (SLS_BACKOFF_BASE_MS doubling up to SLS_BACKOFF_CAP_MS), or the server's
  * Retry-After up to SLS_RETRY_AFTER_CAP_S. */

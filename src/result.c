@@ -7,7 +7,6 @@
 #include "response.h"
 
 static char json_decode_key;      /* registry: cjson.safe.decode */
-static char denied_key;           /* registry: call -> accessDeniedDetail */
 
 void sls_result_register(lua_State *L)
 {
@@ -20,22 +19,14 @@ void sls_result_register(lua_State *L)
 		luaL_error(L, "sls: cjson.safe has no decode function");
 	lua_rawset(L, LUA_REGISTRYINDEX);
 	lua_pop(L, 1);
-	/* Weak-keyed: a collected call takes its extras along. */
-	lua_pushlightuserdata(L, &denied_key);
-	lua_newtable(L);
-	lua_createtable(L, 0, 1);
-	lua_pushliteral(L, "k");
-	lua_setfield(L, -2, "__mode");
-	lua_setmetatable(L, -2);
-	lua_rawset(L, LUA_REGISTRYINDEX);
 }
 
-/* The call's userdata is the key of its extras; k is at the bottom of its
- * own userdata block, so the address identifies it. */
-static void push_extras_table(lua_State *L)
+void sls_result_forget(lua_State *L, sls_call *k)
 {
-	lua_pushlightuserdata(L, &denied_key);
-	lua_rawget(L, LUA_REGISTRYINDEX);
+	if (k->denied_ref != LUA_NOREF) {
+		luaL_unref(L, LUA_REGISTRYINDEX, k->denied_ref);
+		k->denied_ref = LUA_NOREF;
+	}
 }
 
 int sls_result_failure(lua_State *L, sls_call *k)
@@ -81,11 +72,10 @@ int sls_result_failure(lua_State *L, sls_call *k)
 	lua_setfield(L, -2, "retryable");
 	lua_pushinteger(L, k->attempt);
 	lua_setfield(L, -2, "attempts");
-	push_extras_table(L);
-	lua_pushlightuserdata(L, k);
-	lua_rawget(L, -2);
-	lua_setfield(L, -3, "access_denied_detail");
-	lua_pop(L, 1);
+	if (k->denied_ref != LUA_NOREF) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, k->denied_ref);
+		lua_setfield(L, -2, "access_denied_detail");
+	}
 	return 3;
 }
 
@@ -170,20 +160,17 @@ static void push_cleaned(lua_State *L, int idx, int depth, const sls_secret *sec
 }
 
 /* Keeps accessDeniedDetail of an error answer (the official SDK surfaces
- * it) for detail.access_denied_detail. */
+ * it) for detail.access_denied_detail, in a registry ref the call owns. */
 static void keep_denied(lua_State *L, sls_call *k, int json, const sls_secret *secrets,
                         size_t nsecrets)
 {
-	push_extras_table(L);
-	lua_pushlightuserdata(L, k);
-	if (lua_istable(L, json)) {
-		lua_getfield(L, json, "accessDeniedDetail");
+	if (!lua_istable(L, json))
+		return;
+	lua_getfield(L, json, "accessDeniedDetail");
+	if (!lua_isnil(L, -1)) {
 		push_cleaned(L, -1, 0, secrets, nsecrets);
-		lua_remove(L, -2);
-	} else {
-		lua_pushnil(L);
+		k->denied_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	}
-	lua_rawset(L, -3);
 	lua_pop(L, 1);
 }
 
@@ -200,6 +187,7 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 
 	luaL_checkstack(L, 10, "sls: result");
 	sls_outcome_clear(o);
+	sls_result_forget(L, k);              /* the last attempt's extras */
 	o->status = status;
 	o->retry_after = sls_retry_after(head, head_n);
 	if (sls_header_find(head, head_n, "x-log-requestid", &v))

@@ -14,6 +14,8 @@ int  sls_result_failure(lua_State *L, sls_call *k);
  * the result table and returns 1, or fills k->o (and detail's extras) and
  * returns 0. secrets are redacted from the server's text. */
 int  sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t n);
+/* Drops what the last answer left for detail (access_denied_detail). */
+void sls_result_forget(lua_State *L, sls_call *k);
 /* Looks up cjson.safe.decode once per lua_State. */
 void sls_result_register(lua_State *L);
 

@@ -23,6 +23,7 @@ local sleep = ngx.sleep
 local timer_at = ngx.timer.at
 local ngx_time = ngx.time
 local log, WARN = ngx.log, ngx.WARN
+local update_time = ngx.update_time
 
 local pcall, error, tostring, type, setmetatable = pcall, error, tostring, type, setmetatable
 
@@ -100,15 +101,19 @@ end
 
 -- One credentials fetch at a time per client, run in a timer of its own:
 -- a light thread killed while it waits (ngx.thread.kill, a client abort)
--- takes nothing with it, and the fetch still ends within its bound. Later
--- callers wait for the one under way.
+-- takes nothing with it. Later callers wait for the fetch under way, at most
+-- until its bound; a job past its bound (a provider that never returns) is
+-- abandoned and the next caller starts another. Where no timer can be had,
+-- or no semaphore to wait on, the caller fetches itself, registering nothing
+-- a kill could leave behind.
 local jobs = setmetatable({}, { __mode = "k" })          -- client -> job
 local has_semaphore, semaphore = pcall(require, "ngx.semaphore")
 
 local function run_provider(call, provider, bound_ms)
+  update_time()
   local deadline = ngx.now() + bound_ms / 1000
   local fetch = function(req)
-    ngx.update_time()
+    update_time()
     return fetch_over_cosockets(req, (deadline - ngx.now()) * 1000)
   end
   local ok, creds, err = pcall(provider.get, provider, ngx_time(), fetch)
@@ -117,27 +122,33 @@ local function run_provider(call, provider, bound_ms)
 end
 
 local function ask_provider(client, call, provider, bound_ms)
+  update_time()
   local job = jobs[client]
+  if job and ngx.now() > job.deadline then job = nil end       -- abandoned
   if not job then
-    job = { sema = has_semaphore and semaphore.new() or nil, waiting = 0 }
-    jobs[client] = job
+    if not has_semaphore then return run_provider(call, provider, bound_ms) end
+    job = { sema = semaphore.new(), waiting = 0, deadline = ngx.now() + bound_ms / 1000 + 1 }
     local function work(premature)
       if premature then
-        call:credentials(nil, "nginx is shutting down")
+        pcall(call.credentials, call, nil, "nginx is shutting down")
       else
-        run_provider(call, provider, bound_ms)
+        local ok, why = pcall(run_provider, call, provider, bound_ms)
+        if not ok then pcall(call.credentials, call, nil, tostring(why)) end
       end
-      jobs[client] = nil
+      if jobs[client] == job then jobs[client] = nil end
       job.done = true
-      if job.sema and job.waiting > 0 then job.sema:post(job.waiting) end
+      if job.waiting > 0 then job.sema:post(job.waiting) end
     end
-    if not has_semaphore or not timer_at(0, work) then
-      return work(false)                  -- no timer to be had: here, then
+    if not timer_at(0, work) then
+      return run_provider(call, provider, bound_ms)   -- no timer to be had: here
     end
+    jobs[client] = job
   end
   if job.done then return end
   job.waiting = job.waiting + 1
-  job.sema:wait(bound_ms / 1000 + 1)      -- the job ends within its bound
+  update_time()
+  local left = job.deadline - ngx.now()
+  if left > 0 then job.sema:wait(left) end
   job.waiting = job.waiting - 1
 end
 
@@ -158,22 +169,29 @@ local function run(client, call)
   end
 end
 
-local warned = false
+local warned = {}
+
+-- Logs, once per worker and reason, that a call blocks this worker.
+local function warn_blocking(why, phase)
+  if warned[why] then return end
+  warned[why] = true
+  log(WARN, "sls: ", why, " blocks this worker in nginx's ", phase,
+      " phase (logged once per worker)")
+end
 
 -- True when this call goes over cosockets; raises where it cannot and the
 -- client did not opt in to blocking.
 local function use_cosockets(transport, has_proxy)
   local phase = get_phase()
   if transport == "curl" then
-    if not cosocket_phases[phase] and not warned then
-      warned = true
-      log(WARN, "sls: a client with transport \"curl\" blocks this worker in nginx's ",
-          phase, " phase (logged once per worker)")
-    end
+    if not cosocket_phases[phase] then warn_blocking('a client with transport "curl"', phase) end
     return false
   end
   if cosocket_phases[phase] and not has_proxy then return true end
-  if has_proxy and transport == "auto" then return false end     -- libcurl's job
+  if has_proxy and transport == "auto" then      -- cosockets cannot use a proxy
+    warn_blocking("a client with a proxy (libcurl)", phase)
+    return false
+  end
   error("sls: cannot call SLS in nginx's " .. phase .. " phase without blocking the "
     .. "worker (cosockets are not allowed there); call it from a content, access or "
     .. "rewrite handler or an ngx.timer, or make the client with transport = \"curl\" "

@@ -73,6 +73,12 @@ static void test_policy(void)
 		CHECK(d.wait_ms == -1 && !d.learn_skew, "skew learnt once per call");
 		d = sls_policy_next(&o, 1, 1, 0, 1000, 0);
 		CHECK(d.wait_ms == -1 && d.learn_skew, "learnt for the next call");
+		o.server_date = 1000 + SLS_SKEW_MAX_S + 1;       /* a server a day off */
+		d = sls_policy_next(&o, 1, 3, 0, 1000, 0);
+		CHECK(d.wait_ms == -1 && !d.learn_skew, "no skew over a day");
+		o.server_date = -2208988800;                    /* 1900 */
+		d = sls_policy_next(&o, 1, 3, 0, 1000, 0);
+		CHECK(d.wait_ms == -1 && !d.learn_skew, "no skew to 1900");
 	}
 	CHECK(sls_transport_retryable("Timeout") && sls_transport_retryable("BadResponse") &&
 	      !sls_transport_retryable("TLSError") && !sls_transport_retryable("ResponseTooLarge") &&
@@ -218,6 +224,21 @@ static void test_reader(void)
 		r = r == SLS_HTTPP_MORE ? sls_httpp_body(&p, "{}", 2) : r;
 		r = r == SLS_HTTPP_MORE ? sls_httpp_eof(&p) : r;
 		CHECK(r == SLS_HTTPP_DONE && p.status == 200 && p.body.len == 2, "decoded mode");
+	}
+	/* Decoded mode after a proxy's CONNECT answer: the real answer counts. */
+	{
+		const char *lines[] = { "HTTP/1.1 200 Connection established\r\n", "\r\n",
+		                        "HTTP/1.1 401 Unauthorized\r\n", "x-log-requestid: R\r\n",
+		                        "\r\n" };
+		size_t k;
+		int r = SLS_HTTPP_MORE;
+		sls_httpp_reset(&p, 1);
+		for (k = 0; k < 5 && r == SLS_HTTPP_MORE; k++)
+			r = sls_httpp_feed(&p, lines[k], strlen(lines[k]), NULL);
+		r = r == SLS_HTTPP_MORE ? sls_httpp_body(&p, "{}", 2) : r;
+		r = r == SLS_HTTPP_MORE ? sls_httpp_eof(&p) : r;
+		CHECK(r == SLS_HTTPP_DONE && p.status == 401 &&
+		      strstr(sls_buf_str(&p.head), "x-log-requestid") != NULL, "after a CONNECT answer");
 	}
 	sls_httpp_free(&p);
 }
