@@ -4,6 +4,8 @@
 
 #include "compat.h"
 
+#define SLS_EMBED_FN "sls.embed_url"
+
 /* sls.embed_url(opts): pure string building; raises on bad options. */
 int sls_embed_url(lua_State *L);
 
