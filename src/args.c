@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
+
 int sls_args_fail(lua_State *L, const char *fmt, ...)
 {
 	char msg[512];
@@ -150,7 +152,7 @@ const char *sls_args_str_at(lua_State *L, int vidx, const char *fn, const char *
 {
 	const char *s;
 	char d[96];
-	size_t n, i;
+	size_t n;
 
 	if (lua_isnil(L, vidx))
 		return NULL;
@@ -164,19 +166,15 @@ const char *sls_args_str_at(lua_State *L, int vidx, const char *fn, const char *
 	if (n > max)
 		sls_args_fail(L, "%s: option '%s' must be at most %zu bytes (got %zu bytes)",
 		           fn, name, max, n);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			sls_args_fail(L, "%s: option '%s' must not contain control characters "
-			           "or NUL bytes (got %s)", fn, name,
-			           (flags & SLS_SECRET) ? "a secret, not shown"
-			                                : sls_args_describe(L, vidx, d, sizeof d));
-	}
-	for (i = 0; (flags & SLS_ASCII) && i < n; i++)
-		if ((unsigned char)s[i] > 0x7e)
-			sls_args_fail(L, "%s: option '%s' must be printable ASCII (got %s)", fn,
-			           name, (flags & SLS_SECRET) ? "a secret, not shown"
-			                                      : sls_args_describe(L, vidx, d, sizeof d));
+	if (!sls_text_printable(s, n, 0))
+		sls_args_fail(L, "%s: option '%s' must not contain control characters "
+		           "or NUL bytes (got %s)", fn, name,
+		           (flags & SLS_SECRET) ? "a secret, not shown"
+		                                : sls_args_describe(L, vidx, d, sizeof d));
+	if ((flags & SLS_ASCII) && !sls_text_printable(s, n, SLS_PRINT_ASCII))
+		sls_args_fail(L, "%s: option '%s' must be printable ASCII (got %s)", fn,
+		           name, (flags & SLS_SECRET) ? "a secret, not shown"
+		                                      : sls_args_describe(L, vidx, d, sizeof d));
 	if (len != NULL)
 		*len = n;
 	return s;

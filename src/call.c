@@ -185,6 +185,34 @@ static int finish_local(lua_State *L, sls_call *k, const char *code, const char 
 	return OP_DONE;
 }
 
+/* Starts the next attempt at now: the keys must be able to sign, and the
+ * request is built and signed. 1; or 0 with the failure pushed (*nres).
+ * One rule for a call and for sls._prepare. */
+static int begin_attempt(lua_State *L, sls_call *k, time_t now, int *nres)
+{
+	sls_client *c = k->client;
+	int r;
+
+	if (!c->open) {
+		finish_local(L, k, "ClientClosed", "the client was closed during the call", nres);
+		return 0;
+	}
+	if (!sls_creds_usable(&c->creds, now)) {
+		finish_local(L, k, "NoCredentials", sls_creds_why(&c->creds), nres);
+		return 0;
+	}
+	k->attempt++;
+	k->sent_at = now;
+	r = build(c, k, (time_t)(now + c->skew));
+	if (r <= 0) {
+		finish_local(L, k, r == 0 ? "OutOfMemory" : "BadRequest", r == 0
+		             ? "could not build the request" : "the clock is outside the years "
+		             "1970 to 9999", nres);
+		return 0;
+	}
+	return 1;
+}
+
 /* Advances the call to its next step. At OP_DONE the results are pushed
  * and *nres is their count. */
 static int step(lua_State *L, sls_call *k, int *nres)
@@ -193,7 +221,6 @@ static int step(lua_State *L, sls_call *k, int *nres)
 	sls_secret secrets[4];
 	sls_decision d;
 	time_t now;
-	int r;
 
 	for (;;) {
 		/* Each step may follow a call into Lua (a provider, a yield in
@@ -208,15 +235,8 @@ static int step(lua_State *L, sls_call *k, int *nres)
 				k->creds_asked = 1;
 				return OP_CREDENTIALS;
 			}
-			if (!sls_creds_usable(&c->creds, now))
-				return finish_local(L, k, "NoCredentials", sls_creds_why(&c->creds), nres);
-			k->attempt++;
-			k->sent_at = now;
-			r = build(c, k, (time_t)(now + c->skew));
-			if (r <= 0)
-				return finish_local(L, k, r == 0 ? "OutOfMemory" : "BadRequest", r == 0
-				                    ? "could not build the request" : "the clock is "
-				                    "outside the years 1970 to 9999", nres);
+			if (!begin_attempt(L, k, now, nres))
+				return OP_DONE;
 			sls_exchange_start(&k->x, c->cfg.endpoint.https,
 			                   sls_exio_now_ms() + c->cfg.timeout);
 			k->phase = PH_EXCHANGE;
@@ -407,7 +427,10 @@ int sls_call_prepare(lua_State *L)
 {
 	sls_client *c = sls_client_check(L, 1);
 	int action = luaL_checkoption(L, 2, NULL, actions), nres = 0;
-	time_t now = (time_t)luaL_optnumber(L, 4, (lua_Number)time(NULL));
+	lua_Number x = luaL_optnumber(L, 4, (lua_Number)time(NULL));
+	/* Any number: one no clock shows (nan, 1e300) signs nothing, without
+	 * an out-of-range cast to time_t. */
+	time_t now = x >= -1e12 && x <= 1e12 ? (time_t)x : (time_t)-1;
 	const char *url;
 	sls_call *k;
 	size_t i;
@@ -416,15 +439,8 @@ int sls_call_prepare(lua_State *L)
 	k = sls_call_new(L, 1, action, 3);
 	if (sls_creds_due(&c->creds, now) && sls_creds_ask(L, &c->creds, now))
 		sls_sign_ctx_forget(&c->sign);
-	if (!c->open || !sls_creds_usable(&c->creds, now))
-		return finish_local(L, k, c->open ? "NoCredentials" : "ClientClosed",
-		                    c->open ? sls_creds_why(&c->creds) : "the client was closed",
-		                    &nres), nres;
-	k->attempt = 1;
-	k->sent_at = now;
-	if (build(c, k, (time_t)(now + c->skew)) != 1)
-		return finish_local(L, k, "BadRequest", "could not build the request at this "
-		                    "time", &nres), nres;
+	if (!begin_attempt(L, k, now, &nres))
+		return nres;
 	url = sls_buf_str(&c->req.url);
 	lua_createtable(L, 0, 9);
 	lua_pushliteral(L, "POST");

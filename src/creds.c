@@ -78,7 +78,6 @@ static const char *field(lua_State *L, int idx, size_t max, int header, size_t *
                          const char **why)
 {
 	const char *s;
-	size_t i;
 
 	if (lua_type(L, idx) != LUA_TSTRING) {
 		*why = "is missing or not a string";
@@ -93,13 +92,9 @@ static const char *field(lua_State *L, int idx, size_t max, int header, size_t *
 		*why = "is too long";
 		return NULL;
 	}
-	for (i = 0; i < *len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || (header && (c == ' ' || c > 0x7e))) {
-			*why = header ? "is not printable ASCII without spaces"
-			              : "contains control bytes";
-			return NULL;
-		}
+	if (!sls_text_printable(s, *len, header ? SLS_PRINT_ASCII | SLS_PRINT_NOSPACE : 0)) {
+		*why = header ? "is not printable ASCII without spaces" : "contains control bytes";
+		return NULL;
 	}
 	return s;
 }

@@ -14,6 +14,7 @@
 #include "exio.h"
 #include "http.h"
 #include "limits.h"
+#include "text.h"
 
 #define ANSWER_MT "sls.Answer"
 
@@ -37,17 +38,11 @@ static int answer_gc(lua_State *L)
 /* A header for the wire: a token name, a printable ASCII value. */
 static int header_ok(const char *k, const char *v)
 {
-	size_t i;
+	size_t n = strlen(k);
 
-	if (k[0] == '\0')
-		return 0;
-	for (i = 0; k[i] != '\0'; i++)
-		if ((unsigned char)k[i] <= 0x20 || (unsigned char)k[i] >= 0x7f || k[i] == ':')
-			return 0;
-	for (i = 0; v[i] != '\0'; i++)
-		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] >= 0x7f)
-			return 0;
-	return 1;
+	return n > 0 && strchr(k, ':') == NULL &&
+	       sls_text_printable(k, n, SLS_PRINT_ASCII | SLS_PRINT_NOSPACE) &&
+	       sls_text_printable(v, strlen(v), SLS_PRINT_ASCII);
 }
 
 static const char *const fetch_methods_names[] = { "GET", "POST", "PUT", NULL };

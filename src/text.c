@@ -66,3 +66,16 @@ size_t sls_text_clean(char *out, size_t size, const char *s, size_t n,
 	out[len] = '\0';
 	return len;
 }
+
+int sls_text_printable(const char *s, size_t n, int flags)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || ((flags & SLS_PRINT_ASCII) && c > 0x7e) ||
+		    ((flags & SLS_PRINT_NOSPACE) && c == ' '))
+			return 0;
+	}
+	return 1;
+}

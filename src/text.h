@@ -18,4 +18,13 @@ typedef struct sls_secret {
 size_t sls_text_clean(char *out, size_t size, const char *s, size_t n,
                       const sls_secret *secrets, size_t nsecrets);
 
+/* Flags of sls_text_printable. */
+#define SLS_PRINT_ASCII   1    /* no byte above 0x7e */
+#define SLS_PRINT_NOSPACE 2    /* no space either (a token, a header name) */
+
+/* Whether the n bytes at s hold no control byte (C0 with NUL, and DEL), and
+ * what flags forbid besides. The one rule for what may go into a header:
+ * options (args.c), credentials (creds.c), fetch headers (fetch.c). */
+int sls_text_printable(const char *s, size_t n, int flags);
+
 #endif
