@@ -161,17 +161,24 @@ static int header_line(sls_httpp *p, const char *s, size_t n)
 	return SLS_HTTPP_MORE;
 }
 
+/* Forgets the answer read so far: another one follows (after an interim
+ * 1xx, or after a proxy's CONNECT answer in libcurl's decoded mode). */
+static void start_over(sls_httpp *p)
+{
+	sls_buf_reset(&p->head);
+	p->line_at = 0;
+	p->status = 0;
+	p->length = -1;
+	p->chunked = 0;
+	p->state = ST_STATUS;
+}
+
 /* The blank line after the headers: an interim answer starts over, the
  * final one decides how its body is framed. */
 static int end_of_head(sls_httpp *p)
 {
 	if (p->status < 200) {
-		sls_buf_reset(&p->head);
-		p->line_at = 0;
-		p->status = 0;
-		p->length = -1;
-		p->chunked = 0;
-		p->state = ST_STATUS;
+		start_over(p);
 		return SLS_HTTPP_MORE;
 	}
 	if (p->decoded) {
@@ -320,12 +327,7 @@ int sls_httpp_feed(sls_httpp *p, const char *d, size_t n, size_t *used)
 			 * answer came first, where libcurl cannot leave it out);
 			 * other lines here are trailers: ignored. */
 			if (p->body.len == 0 && n - i >= 5 && memcmp(d + i, "HTTP/", 5) == 0) {
-				sls_buf_reset(&p->head);
-				p->line_at = 0;
-				p->status = 0;
-				p->length = -1;
-				p->chunked = 0;
-				p->state = ST_STATUS;
+				start_over(p);
 				break;
 			}
 			i = n;
