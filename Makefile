@@ -54,6 +54,8 @@ install: $(BUILD)/sls.so
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LUADIR)/sls $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/sls.so $(DESTDIR)$(LIBDIR)/sls.so
 	install -m 0644 lua/sls/ngx.lua lua/sls/credentials.lua $(DESTDIR)$(LUADIR)/sls/
+	install -d $(DESTDIR)$(LUADIR)/sls/credentials
+	install -m 0644 lua/sls/credentials/files.lua $(DESTDIR)$(LUADIR)/sls/credentials/
 	# Debian has no plain `lua` on PATH: name the interpreter built for.
 	sed '1s|.*|#!/usr/bin/env $(LUA)|' bin/sls-ticket > $(DESTDIR)$(BINDIR)/sls-ticket
 	chmod 0755 $(DESTDIR)$(BINDIR)/sls-ticket

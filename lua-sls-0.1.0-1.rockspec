@@ -45,6 +45,8 @@ build = {
       ["sls.ngx"] = "lua/sls/ngx.lua",
       -- The credential providers (environment, OIDC, profile, ECS, URI, STS).
       ["sls.credentials"] = "lua/sls/credentials.lua",
+      -- Its file-based providers (the INI file, the aliyun CLI profile).
+      ["sls.credentials.files"] = "lua/sls/credentials/files.lua",
    },
    install = {
       bin = { ["sls-ticket"] = "bin/sls-ticket" },

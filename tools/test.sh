@@ -78,7 +78,7 @@ for v in 5.4:5.4:lua5.4 5.1:5.1:luajit scm:5.4:lua5.4; do
   got=$(cd / && LUA_CPATH="$tree/$t/lib/lua/$lv/?.so;;" LUA_PATH="$tree/$t/share/lua/$lv/?.lua;;" \
         "$tree/$t/bin/sls-ticket" --version)
   [ "$got" = "sls-ticket (lua-sls $version)" ] || { echo "!! the $t sls-ticket says: $got"; exit 1; }
-  for m in ngx credentials; do
+  for m in ngx credentials credentials/files; do
     [ -f "$tree/$t/share/lua/$lv/sls/$m.lua" ] || { echo "!! sls/$m.lua not installed for $t"; exit 1; }
   done
 done
