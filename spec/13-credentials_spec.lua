@@ -802,4 +802,50 @@ describe("credentials", function()
       assert.equal(0, emu:requests())
     end)
   end)
+
+  describe("against hostile sources (review findings)", function()
+    it("stops the chain at environment keys that are set but unusable", function()
+      local _, err = chain({ ALIBABA_CLOUD_ACCESS_KEY_ID = H.KEY.access_key_id,
+                             ALIBABA_CLOUD_ACCESS_KEY_SECRET = "a b\r\nX",
+                             ALIBABA_CLOUD_CREDENTIALS_URI = emu.url .. "/credentials-uri",
+                             ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true" }):get(os.time(), sls._fetch)
+      assert.matches("^no credentials: environment: ALIBABA_CLOUD_ACCESS_KEY_SECRET ", err)
+      assert.equal(0, emu:stats().cred.uri)      -- not another identity, silently
+    end)
+
+    it("refuses a role name with a dot segment or a slash, from the environment or IMDS", function()
+      for _, role in ipairs({ "..", ".", "a/b", "role?x" }) do
+        local _, err = creds.ecs_ram_role { env = { ALIBABA_CLOUD_ECS_METADATA = role },
+                                            imds_endpoint = emu.url }:get(os.time(), sls._fetch)
+        assert.equal("ALIBABA_CLOUD_ECS_METADATA must be a RAM role name (letters, digits, . - _ @)", err)
+      end
+      assert.equal(0, #wire())
+    end)
+
+    it("refuses a credentials file over 1 MiB without reading it all", function()
+      local file = H.write_file(dir .. "/huge-credentials", "[default]\n" .. ("; x\n"):rep(300000))
+      local _, err = creds.profile { path = file }:get(os.time(), sls._fetch)
+      assert.equal(file .. " is over 1 MiB: not a credentials file", err)
+    end)
+
+    it("takes no Expiration for a day that does not exist", function()
+      assert.is_nil(sls._parse_time("2030-02-31T00:00:00Z"))
+      assert.is_nil(sls._parse_time("2027-02-29T00:00:00Z"))
+      assert.equal(1835395200, sls._parse_time("2028-02-29T00:00:00Z"))
+    end)
+
+    it("keeps temporary keys at most a day, whatever their Expiration says", function()
+      local asked = 0
+      local c = sls.new { endpoint = emu.url, max_attempts = 1, credentials = { get = function()
+        asked = asked + 1
+        return { access_key_id = H.STS.access_key_id, access_key_secret = H.STS.access_key_secret,
+                 security_token = H.STS.security_token, expiration = os.time() + 10 * 365 * 86400 }
+      end } }
+      assert.truthy(c:create_ticket())
+      assert.is_nil(select(2, sls._prepare(c, "create_ticket", {}, os.time() + 86400 - 900 - 60)))
+      assert.equal(1, asked)
+      assert.is_nil(select(2, sls._prepare(c, "create_ticket", {}, os.time() + 86400 - 900 + 60)))
+      assert.equal(2, asked)
+    end)
+  end)
 end)

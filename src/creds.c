@@ -205,6 +205,10 @@ int sls_creds_apply(lua_State *L, sls_creds_cache *k, int creds_idx, int err_idx
 	k->secret = nsecret;
 	k->secret_len = secret_len;
 	k->token = ntoken;
+	/* Temporary keys live hours (STS: 1 to 12): an answer that says more,
+	 * or years, is not kept past SLS_TEMP_EXPIRY_MAX_S. */
+	if (ntoken != NULL && exp > (long long)now + SLS_TEMP_EXPIRY_MAX_S)
+		exp = (long long)now + SLS_TEMP_EXPIRY_MAX_S;
 	k->expires = exp;
 	if (exp != 0)
 		k->due = exp - SLS_REFRESH_MARGIN_S;

@@ -119,9 +119,16 @@ static int expect(const char **p, const char *end, const char *lit)
 	return 1;
 }
 
-static int valid_clock(unsigned mon, unsigned day, unsigned hh, unsigned mm, unsigned ss)
+/* A real date and time of day: no 31 April, 29 February only in a leap
+ * year (a day that does not exist would roll over into the next month). */
+static int valid_date(unsigned year, unsigned mon, unsigned day, unsigned hh, unsigned mm,
+                      unsigned ss)
 {
-	return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && hh <= 23 && mm <= 59 &&
+	static const unsigned char days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return mon >= 1 && mon <= 12 && day >= 1 &&
+	       day <= (unsigned)(days[mon - 1] + (mon == 2 && leap)) && hh <= 23 && mm <= 59 &&
 	       ss <= 60;
 }
 
@@ -143,7 +150,7 @@ int sls_date_parse_rfc1123(const char *s, size_t n, time_t *out)
 	    !parse_uint(&p, end, 2, &hh) || !expect(&p, end, ":") ||
 	    !parse_uint(&p, end, 2, &mm) || !expect(&p, end, ":") ||
 	    !parse_uint(&p, end, 2, &ss) || !expect(&p, end, " GMT") ||
-	    !valid_clock(mon + 1, day, hh, mm, ss))
+	    !valid_date(year, mon + 1, day, hh, mm, ss))
 		return 0;
 	*out = (time_t)(days_from_civil(year, mon + 1, day) * 86400LL +
 	                hh * 3600 + mm * 60 + ss);
@@ -161,7 +168,7 @@ int sls_date_parse_iso8601(const char *s, size_t n, long long *out)
 	    !parse_uint(&p, end, 2, &day) || !expect(&p, end, "T") ||
 	    !parse_uint(&p, end, 2, &hh) || !expect(&p, end, ":") ||
 	    !parse_uint(&p, end, 2, &mm) || !expect(&p, end, ":") ||
-	    !parse_uint(&p, end, 2, &ss) || !valid_clock(mon, day, hh, mm, ss))
+	    !parse_uint(&p, end, 2, &ss) || !valid_date(year, mon, day, hh, mm, ss))
 		return 0;
 	if (p < end && *p == '.') {                 /* fractional seconds: dropped */
 		p++;

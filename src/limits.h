@@ -47,6 +47,7 @@
  * hour. One provider call (the whole chain) gets SLS_CRED_TIMEOUT_MS. */
 #define SLS_REFRESH_MARGIN_S   900
 #define SLS_UNKNOWN_EXPIRY_S   3600
+#define SLS_TEMP_EXPIRY_MAX_S  86400    /* temporary keys kept at most a day */
 #define SLS_CRED_TIMEOUT_MS    5000
 
 /* Server text that reaches err or detail is cut to this many bytes. */

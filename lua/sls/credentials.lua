@@ -175,7 +175,11 @@ function M.environment(o)
       return nil, ("%s is not set (%s is)"):format(id and ENV_NAMES[2] or ENV_NAMES[1],
                                                    id and ENV_NAMES[1] or ENV_NAMES[2])
     end
-    return credentials(id, secret, nonempty(getenv(ENV_NAMES[3])), nil, ENV_NAMES)
+    local creds, bad = credentials(id, secret, nonempty(getenv(ENV_NAMES[3])), nil, ENV_NAMES)
+    -- Set but unusable: the chain stops here rather than sign as someone
+    -- else (an instance role) without a word (SPEC section 5).
+    if not creds then return nil, bad, true end
+    return creds
   end }
 end
 
@@ -330,6 +334,11 @@ function M.oidc(o)
 end
 
 -- The IMDSv2 token, or nil and why.
+-- A RAM role name fit for the metadata path: no "/" and no dot segment.
+local function role_name_ok(role)
+  return role:find("^[%w%.%-_@]+$") ~= nil and role ~= "." and role ~= ".."
+end
+
 local function imds_token(fetch, base)
   local status, body = fetch { method = "PUT", url = base .. "/latest/api/token",
     headers = { ["x-aliyun-ecs-metadata-token-ttl-seconds"] = IMDS_TOKEN_TTL_S },
@@ -360,7 +369,7 @@ function M.ecs_ram_role(o)
       return nil, status and ("HTTP " .. tostring(status)) or cleaned(body, secrets)
     end
     local role = type(body) == "string" and body:match("^%s*(.-)%s*$") or ""
-    if bad_value(role, LIMITS.id_max, "") then
+    if bad_value(role, LIMITS.id_max, "") or not role_name_ok(role) then
       return nil, "the metadata service named no usable role"
     end
     return role
@@ -381,6 +390,15 @@ function M.ecs_ram_role(o)
     if switched_on(getenv, "ALIBABA_CLOUD_ECS_METADATA_DISABLED") then
       return nil, "disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED"
     end
+    local role = o.role_name or nonempty(getenv("ALIBABA_CLOUD_ECS_METADATA"))
+    if role then                          -- checked before anything is sent
+      local name = o.role_name and "role_name" or "ALIBABA_CLOUD_ECS_METADATA"
+      local bad = bad_value(role, LIMITS.id_max, name)
+      if bad then return nil, bad end
+      if not role_name_ok(role) then
+        return nil, name .. " must be a RAM role name (letters, digits, . - _ @)"
+      end
+    end
     local v1_off = switched_on(getenv, "ALIBABA_CLOUD_IMDSV1_DISABLED")
     local token, why = imds_token(fetch, base)
     if not token and v1_off then
@@ -397,11 +415,7 @@ function M.ecs_ram_role(o)
       if r then return r end
       return nil, where .. ": " .. err
     end
-    local role = o.role_name or nonempty(getenv("ALIBABA_CLOUD_ECS_METADATA"))
-    if role then
-      local bad = bad_value(role, LIMITS.id_max, o.role_name and "role_name" or "ALIBABA_CLOUD_ECS_METADATA")
-      if bad then return nil, bad end
-    else
+    if not role then
       role, why = step("no role from " .. base, get_role)
       if not role then return nil, why end
     end
@@ -457,20 +471,24 @@ function M.chain(o)
   local chain = { name = "chain" }
   function chain.get(self, now, fetch)
     local why, last = {}, self.last
+    -- A provider's third answer, true, says its source is set but unusable:
+    -- the chain ends there.
     if last then
-      local creds, err = last:get(now, fetch)
+      local creds, err, final = last:get(now, fetch)
       if creds then return creds end
       why[#why + 1] = labels[last.name] .. ": " .. cleaned(err)
       self.last = nil
+      if final then return nil, "no credentials: " .. why[#why] end
     end
     for _, p in ipairs(providers) do
       if p ~= last then
-        local creds, err = p:get(now, fetch)
+        local creds, err, final = p:get(now, fetch)
         if creds then
           self.last = p
           return creds
         end
         why[#why + 1] = labels[p.name] .. ": " .. cleaned(err)
+        if final then return nil, "no credentials: " .. why[#why] end
       end
     end
     return nil, "no credentials: tried " .. table.concat(why, "; ")

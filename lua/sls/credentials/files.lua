@@ -84,11 +84,15 @@ local function parse_ini(text)
 end
 M._parse_ini = parse_ini
 
+-- A credentials file's text, at most FILE_MAX bytes: nil when there is no
+-- such file, false and why when it is too big to be one.
+local FILE_MAX = 1024 * 1024
 local function read_file(path)
   local f = io.open(path, "rb")
   if not f then return nil end
-  local text = f:read("*a")
+  local text = f:read(FILE_MAX + 1) or ""
   f:close()
+  if #text > FILE_MAX then return false, path .. " is over 1 MiB: not a credentials file" end
   return text
 end
 
@@ -161,9 +165,10 @@ function M.profile(o)
       if not home then return nil, "HOME is not set" end
       paths = { home .. "/.alibabacloud/credentials", home .. "/.alibabacloud/credentials.ini" }
     end
-    local text, path
+    local text, path, why
     for _, p in ipairs(paths) do
-      text = read_file(p)
+      text, why = read_file(p)
+      if text == false then return nil, why end
       if text then path = p break end
     end
     if not text then
@@ -270,7 +275,8 @@ function M.cli_profile(o)
     local home = o.home or nonempty(getenv("HOME"))
     if not home then return nil, "HOME is not set" end
     local path = home .. "/.aliyun/config.json"
-    local text = read_file(path)
+    local text, why = read_file(path)
+    if text == false then return nil, why end
     if not text then return nil, "no file " .. path end
     local conf = cjson.decode(text)
     if type(conf) ~= "table" then return nil, path .. " is not JSON" end
