@@ -5,13 +5,14 @@ local http = require "socket.http"
 
 local emu
 
--- Runs sls-ticket; returns stdout, stderr, exit status.
-local function sls_ticket(args, env)
+-- Runs sls-ticket (its stdin from pipe, a shell command, when given);
+-- returns stdout, stderr, exit status.
+local function sls_ticket(args, env, pipe)
   local err = os.tmpname()
   env = env or ("ALIBABA_CLOUD_ACCESS_KEY_ID=%s ALIBABA_CLOUD_ACCESS_KEY_SECRET=%s")
     :format(H.KEY.access_key_id, H.KEY.access_key_secret)
-  local out, rc = H.run(("env -u ALIBABA_CLOUD_SECURITY_TOKEN %s LUA_CPATH=%q LUA_PATH=%q %s %s/bin/sls-ticket %s 2>%s")
-    :format(env, H.cpath .. ";", H.root .. "/lua/?.lua;;",
+  local out, rc = H.run(("%s env -u ALIBABA_CLOUD_SECURITY_TOKEN %s LUA_CPATH=%q LUA_PATH=%q %s %s/bin/sls-ticket %s 2>%s")
+    :format(pipe and (pipe .. " |") or "", env, H.cpath .. ";", H.root .. "/lua/?.lua;;",
             H.lua_bin, H.root, args, err))
   local stderr = H.read_file(err)
   os.remove(err)
@@ -77,6 +78,30 @@ describe("sls-ticket", function()
     assert.equal(0, rc)
     assert.matches("^[%w_-]+%.[%w_-]+%.[%w_-]+\n$", out)
     assert.not_equal(ticket .. "\n", out)
+  end)
+
+  it("reads the ticket from stdin with --refresh -, out of argv", function()
+    local ticket = sls_ticket("--endpoint " .. emu.url):gsub("\n", "")
+    local out, err, rc = sls_ticket("--endpoint " .. emu.url .. " --refresh -", nil,
+                                    ("printf '%s\\n'"):format(ticket))
+    assert.equal(0, rc, err)
+    assert.matches("^[%w_-]+%.[%w_-]+%.[%w_-]+\n$", out)
+    assert.not_equal(ticket .. "\n", out)
+    local log = emu:stats().log
+    assert.equal("/token/refresh", log[#log].path)
+    assert.equal(2, emu:requests())
+  end)
+
+  it("exits 2 on a ticket outside letters, digits and -_.=+/, with no call", function()
+    for _, case in ipairs { { "--refresh -", "printf 'x y\\n'" },
+                            { "--refresh 'x;y'" }, { "--refresh 'a\\b'" } } do
+      local out, err, rc = sls_ticket("--endpoint " .. emu.url .. " " .. case[1], nil, case[2])
+      assert.equal(2, rc, case[1])
+      assert.equal("", out)
+      assert.equal("sls-ticket: --refresh: a ticket holds only letters, digits and -_.=+/\n"
+                   .. "try 'sls-ticket --help'\n", err)
+    end
+    assert.equal(0, emu:requests())
   end)
 
   it("signs v4 when asked", function()
@@ -200,7 +225,8 @@ describe("sls-ticket", function()
     for _, where in ipairs { "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
                              "~/.aliyun/config.json", "ALIBABA_CLOUD_CREDENTIALS_FILE",
                              "~/.alibabacloud/credentials", "ECS RAM role",
-                             "ALIBABA_CLOUD_CREDENTIALS_URI", "--profile", "--version" } do
+                             "ALIBABA_CLOUD_CREDENTIALS_URI", "--profile", "--version",
+                             "--refresh -" } do
       assert.truthy(out:find(where, 1, true), where)
     end
   end)

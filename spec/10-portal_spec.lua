@@ -184,6 +184,85 @@ describe("example portal #nginx", function()
     assert.equal(11, emu:requests())
   end)
 
+  it("limits each user's refreshes to a burst of 20, then 429 with Retry-After and no call", function()
+    local user = new_user()
+    local expired = cjson.encode { ticket = "expired" }   -- SLS refuses it: a call each
+    for i = 1, 20 do
+      assert.equal(400, (refresh(expired, nil, user)), "refresh " .. i)
+    end
+    assert.equal(20, emu:requests())
+    -- 120 a minute is one refresh per 0.5 s: the next one is due in 1 s.
+    local status, body, headers = refresh(expired, nil, user)
+    assert.equal(429, status)
+    assert.equal("1", headers["retry-after"])
+    assert_refusal("TooManyRequests", body, headers, "try again in 1 s")
+    assert.equal(20, emu:requests())
+    -- A bucket of its own: the user still mints, and another user refreshes.
+    assert.equal(200, (get("/embed?project=web&dashboard=overview", user)))
+    assert.equal(400, (refresh(expired)))
+    assert.equal(22, emu:requests())
+  end)
+
+  it("refuses a refresh ticket outside letters, digits and -_.=+/ with 400 and no call", function()
+    for _, ticket in ipairs { "x y", "a;b", "a\\b", 'a"b', "caf\195\169", "a\tb" } do
+      local status, body, headers = refresh(cjson.encode { ticket = ticket })
+      assert.equal(400, status, ticket)
+      assert_refusal("BadRequest", body, headers, 'expected {"ticket": "..."}')
+    end
+    assert.equal(0, emu:requests())
+  end)
+
+  it("mints nothing for another site's request but a top-level navigation to /", function()
+    local function fetch(site, mode, dest)
+      return { ["sec-fetch-site"] = site, ["sec-fetch-mode"] = mode, ["sec-fetch-dest"] = dest }
+    end
+    local embed = "/embed?project=web&dashboard=overview"
+    for _, case in ipairs {
+      { embed, fetch("cross-site", "no-cors", "image") },
+      { embed, fetch("cross-site", "navigate", "iframe") },
+      { embed, fetch("same-site", "cors", "empty") },
+      { embed .. "&redirect=1", fetch("cross-site", "navigate", "document") },
+      { "/", fetch("cross-site", "no-cors", "image") },
+      { "/", fetch("cross-site", "navigate", "iframe") },
+      { "/", fetch("same-site", "navigate", "iframe") },
+      { "/", fetch("cross-site", "cors", "document") },
+      { "/", { ["sec-fetch-site"] = "cross-site" } },
+    } do
+      local status, body, headers = req("GET", case[1], nil, nil, case[2])
+      assert.equal(403, status, case[1] .. " " .. cjson.encode(case[2]))
+      assert_refusal("CrossOrigin", body, headers, "only this portal's pages may mint a link")
+    end
+    assert.equal(0, emu:requests())
+    for _, case in ipairs {
+      { embed, {} },                                       -- curl, old browsers
+      { embed, fetch("same-origin", "cors", "empty") },
+      { embed, fetch("none", "navigate", "document") },   -- typed into the address bar
+      { "/", fetch("cross-site", "navigate", "document") },   -- a link from another site
+      { "/", fetch("same-site", "navigate", "document") },
+      { "/", fetch("same-origin", "navigate", "iframe") },
+    } do
+      assert.equal(200, (req("GET", case[1], nil, nil, case[2])), case[1] .. " " .. cjson.encode(case[2]))
+    end
+    assert.equal(6, emu:requests())
+  end)
+
+  it("logs the signed-in user in access.log, never a failed sign-in's user name", function()
+    local code = H.run(("curl -s -o /dev/null -w '%%{http_code}' -u 'MySecretPassw0rd:x' '%s/?logtest-fail'")
+      :format(portal.url))
+    assert.equal("401", code)
+    assert.equal(200, (get("/portal.css?logtest-ok", "alice")))
+    local access = ""
+    for _ = 1, 100 do                    -- nginx logs after it has answered
+      access = H.read_file(portal.dir .. "/logs/access.log")
+      if access:find("logtest-ok", 1, true) then break end
+      H.sleep(0.02)
+    end
+    assert.matches('- %- %[[^]]+%] "GET /%?logtest%-fail HTTP/1.1" 401', access)
+    assert.matches('- alice %[[^]]+%] "GET /portal.css%?logtest%-ok HTTP/1.1" 200', access)
+    assert.not_matches("MySecretPassw0rd", access, 1, true)
+    assert.equal(0, emu:requests())
+  end)
+
   it("sends a CSP that frames only the console, no-store and nosniff", function()
     local status, body, headers = get("/")
     assert.equal(200, status, body)
@@ -367,12 +446,19 @@ describe("example portal #nginx", function()
 end)
 
 describe("example portal without SLS credentials #nginx", function()
-  local emu, portal
+  local emu, portal, home
 
   setup(function()
-    emu, portal = start { PORTAL_USERS = "alice:pw-alice", ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true" }
+    -- nginx.conf passes HOME on (env HOME;): an empty one, so no file of
+    -- this machine's is read.
+    home = H.tmpdir()
+    emu, portal = start { PORTAL_USERS = "alice:pw-alice", ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true",
+                          HOME = home }
   end)
-  teardown(function() stop(emu, portal) end)
+  teardown(function()
+    stop(emu, portal)
+    os.execute("rm -rf " .. home)
+  end)
 
   it("shows the browser a code and a request id, and error.log the credential chain", function()
     local auth = { authorization = basic("alice") }
@@ -392,10 +478,51 @@ describe("example portal without SLS credentials #nginx", function()
     local log = portal:error_log()
     local line = log:match("[^\n]*" .. id .. "[^\n]*")
     assert.matches("CreateTicket: NoCredentials: no credentials: tried environment", line, 1, true)
-    assert.matches("HOME is not set", line, 1, true)
+    assert.matches("no file " .. home .. "/.aliyun/config.json", line, 1, true)
+    assert.matches("no file " .. home .. "/.alibabacloud/credentials", line, 1, true)
     H.assert_no_secret(body, page, log)
     assert.equal(0, emu:requests())
   end)
+end)
+
+describe("example portal with a bad setting in configure{} #nginx", function()
+  local limits = require("sls")._limits
+  for _, case in ipairs {
+    { 'region = "cn-hangzhou"', ('region = "%s"'):format(("r"):rep(64)),
+      "sls.embed_url: option 'region'" },
+    { "expiration_time = 3600,", ("expiration_time = %d,"):format(limits.expiration_max + 1),
+      ("'expiration_time' must be a whole number from 1 to %d"):format(limits.expiration_max) },
+    { "access_token_expiration_time = 600,", "access_token_expiration_time = 7200,",
+      "'access_token_expiration_time' must not exceed 'expiration_time'" },
+  } do
+    it("answers 503 NotConfigured before any call: " .. case[2], function()
+      local dir = H.tmpdir()
+      local conf = H.read_file(H.root .. "/examples/nginx/nginx.conf")
+      local n
+      conf, n = conf:gsub(pattern(case[1]), (case[2]:gsub("%%", "%%%%")))
+      assert.equal(1, n)
+      local f = assert(io.open(dir .. "/nginx.conf", "wb"))
+      f:write(conf)
+      f:close()
+      local emu = H.start_emulator()
+      local ok, portal = pcall(H.start_nginx, { conf = dir .. "/nginx.conf",
+        env = { SLS_ENDPOINT = emu.url, SLS_CONSOLE = emu.url, PORTAL_USERS = "alice:pw-alice",
+                ALIBABA_CLOUD_ACCESS_KEY_ID = H.KEY.access_key_id,
+                ALIBABA_CLOUD_ACCESS_KEY_SECRET = H.KEY.access_key_secret } })
+      os.execute("rm -rf " .. dir)
+      if not ok then emu:stop() error(portal) end
+      local status, body, headers = H.http("GET", portal.url .. "/embed?project=web&dashboard=overview",
+                                           nil, { authorization = basic("alice") })
+      assert.equal(503, status)
+      assert_refusal("NotConfigured", body, headers)
+      assert.equal(503, (H.http("GET", portal.url .. "/", nil, { authorization = basic("alice") })))
+      assert.equal(0, emu:requests())
+      local log = portal:error_log()
+      stop(emu, portal)
+      assert.matches("portal: not ready, answering 503 but for /healthz: ", log, 1, true)
+      assert.matches(case[3], log, 1, true)
+    end)
+  end
 end)
 
 describe("example portal without PORTAL_USERS #nginx", function()

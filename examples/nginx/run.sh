@@ -7,6 +7,7 @@
 #   PORT      listen port                   RUN_DIR  nginx prefix (below)
 #   CONF      nginx.conf to use (this one)  CA_FILE  trust store for TLS to SLS
 #   PORTAL_MINT_RATE, PORTAL_MINT_BURST     links a minute and at once, per user
+#   PORTAL_REFRESH_RATE, PORTAL_REFRESH_BURST   /sls/refresh calls, likewise
 # The prefix holds copies of the Lua files, portal.js/.css and sls.so, and the
 # logs. Started as root, nginx runs its workers as nobody, who may not enter
 # the directory this tree is checked out in (a 0700 home): so the default

@@ -22,6 +22,13 @@ local secrets = {}       -- the secret and token from the environment, as patter
 
 local kinds = { "dashboard", "logstore", "savedsearch" }
 
+-- What a ticket is made of: letters, digits and -_.=+/ (base64 and base64url
+-- with JWT dots). Anything else is refused before a call.
+local function is_token(s)
+  return type(s) == "string" and #s > 0 and #s <= sls._limits.ticket_max
+         and not s:find("[^%w%-_.=+/]")
+end
+
 local function key(project, kind, name)
   return project .. "\0" .. kind .. "\0" .. name
 end
@@ -68,12 +75,32 @@ local function prepare()
   if not rate then return nil, why end
   burst, why = env_count("PORTAL_MINT_BURST", 10)
   if not burst then return nil, why end
-  ok, why = limit.configure("portal_limits", rate, burst)
+  ok, why = limit.configure("portal_limits", rate, burst, "mint")
   if not ok then return nil, why end
+  rate, why = env_count("PORTAL_REFRESH_RATE", 120)
+  if not rate then return nil, why end
+  burst, why = env_count("PORTAL_REFRESH_BURST", 20)
+  if not burst then return nil, why end
+  ok, why = limit.configure("portal_limits", rate, burst, "refresh")
+  if not ok then return nil, why end
+  -- The lifetimes, checked as create_ticket would check them, so a bad
+  -- setting is a 503 here, not a failed call per view.
+  local exp, at = config.expiration_time, config.access_token_expiration_time
+  for name, max in pairs { expiration_time = sls._limits.expiration_max,
+                           access_token_expiration_time = sls._limits.token_expiry_max } do
+    local v = config[name]
+    if v ~= nil and (type(v) ~= "number" or v ~= math.floor(v) or v < 1 or v > max) then
+      return nil, "portal.configure: '" .. name .. "' must be a whole number from 1 to " .. max
+    end
+  end
+  if exp and at and at > exp then
+    return nil, "portal.configure: 'access_token_expiration_time' must not exceed 'expiration_time'"
+  end
   console = os.getenv("SLS_CONSOLE") or config.console
-  -- The console's origin as lua-sls spells it, for frame-src.
+  -- A link with the configured region and console: a bad one is refused
+  -- here. Its origin, as lua-sls spells it, is the pages' frame-src.
   local built, url = pcall(sls.embed_url, { ticket = "t", project = "p", logstore = "l",
-                                            console = console })
+                                            region = config.region, console = console })
   if not built then return nil, url end
   page_csp = table.concat({
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
@@ -164,6 +191,7 @@ function M.sign_in()
     return ngx.exit(ngx.HTTP_OK)
   end
   ngx.ctx.portal_user = user
+  ngx.var.portal_user = user   -- access.log's user: never the Basic user name as sent
 end
 
 -- The signed-in user. A location whose sign-in went missing from
@@ -209,7 +237,7 @@ end
 -- link for page. Returns the link and the result, or nil and the failure:
 -- { status, code, retry_after }, already logged when it is SLS's.
 local function mint(page)
-  local ok, wait = limit.take(ngx.ctx.portal_user)
+  local ok, wait = limit.take(ngx.ctx.portal_user, "mint")
   if not ok then return nil, { status = 429, code = "TooManyRequests", retry_after = wait } end
   local res, err, detail = client:create_ticket {
     expiration_time = config.expiration_time,
@@ -219,7 +247,8 @@ local function mint(page)
     local status, code = sls_failure("CreateTicket", err, detail)
     return nil, { status = status, code = code }
   end
-  local url = sls.embed_url {
+  -- The settings were checked at start: a refusal here is SLS's ticket.
+  local built, url = pcall(sls.embed_url, {
     ticket = res.ticket,
     project = page.project,
     dashboard = page.dashboard,
@@ -228,7 +257,11 @@ local function mint(page)
     region = config.region,
     console = console,
     support_refresh_token = true,       -- portal.js answers the iframe's requests
-  }
+  })
+  if not built then
+    local status, code = sls_failure("embed_url", url, {})
+    return nil, { status = status, code = code }
+  end
   return url, res
 end
 
@@ -240,10 +273,26 @@ local function get_only()
   return false
 end
 
+-- Browsers send cached Basic credentials with other sites' <img>, <iframe>
+-- and fetch() requests too: a request Sec-Fetch-Site says comes from another
+-- site mints nothing (403), unless top_level allows a top-level navigation
+-- (a link followed to the portal page). Clients that send no Sec-Fetch-Site
+-- (old browsers, curl) are let by. Returns false after answering 403.
+local function same_site_or(top_level)
+  local site = ngx.var.http_sec_fetch_site
+  if site ~= "cross-site" and site ~= "same-site" then return true end
+  if top_level and ngx.var.http_sec_fetch_mode == "navigate"
+      and ngx.var.http_sec_fetch_dest == "document" then
+    return true
+  end
+  fail(403, "CrossOrigin", "only this portal's pages may mint a link")
+  return false
+end
+
 -- GET /embed?project=web&dashboard=overview[&redirect=1]: the link as JSON,
 -- or with redirect=1 a redirect to it.
 function M.embed()
-  if not signed_in() or not get_only() then return end
+  if not signed_in() or not get_only() or not same_site_or(false) then return end
   local args = ngx.req.get_uri_args()
   local redirect = args.redirect
   if redirect ~= nil and redirect ~= "0" and redirect ~= "1" then
@@ -272,7 +321,7 @@ end
 -- GET /: the portal page, with the page in an iframe.
 function M.page()
   local user = signed_in()
-  if not user or not get_only() then return end
+  if not user or not get_only() or not same_site_or(true) then return end
   local page, why = requested_page(ngx.req.get_uri_args())
   if not page then return fail(403, "Forbidden", why) end
   local url, res = mint(page)
@@ -332,9 +381,12 @@ function M.refresh()
     return fail(400, "BadRequest", "the body is not a JSON object")
   end
   local ticket = data.ticket
-  if type(ticket) ~= "string" or #ticket == 0 or #ticket > sls._limits.ticket_max
-      or ticket:find("%c") then
+  if not is_token(ticket) then
     return fail(400, "BadRequest", "expected {\"ticket\": \"...\"}")
+  end
+  local ok, wait = limit.take(ngx.ctx.portal_user, "refresh")
+  if not ok then
+    return fail(429, "TooManyRequests", "try again in " .. wait .. " s", { ["Retry-After"] = wait })
   end
   local res, err, detail = client:refresh_token {
     ticket = ticket,

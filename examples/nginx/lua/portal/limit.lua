@@ -1,23 +1,24 @@
--- Per-user rate limit on minting, shared by all workers through a
--- lua_shared_dict: a token bucket of `burst` links refilled at `per_minute`
--- (GCRA: one stored time per user, the moment its bucket is full again).
+-- Per-user rate limits on minting and on refreshing, shared by all workers
+-- through a lua_shared_dict: for each kind ("mint", "refresh") a token bucket
+-- of `burst` calls refilled at `per_minute` (GCRA: one stored time per user
+-- and kind, the moment its bucket is full again).
 local M = {}
 
 local dict             -- the lua_shared_dict
-local interval, burst  -- milliseconds per link, links at once
+local kinds = {}       -- kind -> { interval = milliseconds per call, burst = calls at once }
 
--- Checks the settings; returns true, or nil and why.
-function M.configure(dict_name, per_minute, at_once)
+-- Checks the settings of one kind (default "mint"); returns true, or nil and why.
+function M.configure(dict_name, per_minute, at_once, kind)
   dict = ngx.shared[dict_name]
   if not dict then return nil, "no lua_shared_dict " .. dict_name end
-  interval, burst = 60000 / per_minute, at_once
+  kinds[kind or "mint"] = { interval = 60000 / per_minute, burst = at_once }
   return true
 end
 
 -- Reads the stored time, decides and stores, with nothing that yields in
 -- between: the only other writers are other workers, kept out by a lock
 -- that add() takes atomically and that expires by itself if a worker dies.
-local function decide(key, now)
+local function decide(key, now, interval, burst)
   local full_at = math.max(dict:get(key) or now, now) + interval
   if full_at - now > burst * interval then
     return false, math.max(1, math.ceil((full_at - burst * interval - now) / 1000))
@@ -28,14 +29,16 @@ local function decide(key, now)
   return true
 end
 
--- Takes one link from key's bucket. Returns true, or false and the seconds
--- after which one is there again.
-function M.take(key)
-  key = "mint:" .. key
+-- Takes one call from key's bucket of kind (default "mint"). Returns true,
+-- or false and the seconds after which one is there again.
+function M.take(key, kind)
+  kind = kind or "mint"
+  local k = kinds[kind]
+  key = kind .. ":" .. key
   local lock = "lock:" .. key
   for _ = 1, 200 do
     if dict:add(lock, true, 0.1) then
-      local ok, ok2, wait = pcall(decide, key, ngx.now() * 1000)
+      local ok, ok2, wait = pcall(decide, key, ngx.now() * 1000, k.interval, k.burst)
       dict:delete(lock)
       if not ok then error(ok2) end
       return ok2, wait
