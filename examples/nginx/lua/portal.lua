@@ -191,7 +191,9 @@ function M.sign_in()
     return ngx.exit(ngx.HTTP_OK)
   end
   ngx.ctx.portal_user = user
-  ngx.var.portal_user = user   -- access.log's user: never the Basic user name as sent
+  -- access.log's user: never the Basic user name as sent. A copied
+  -- nginx.conf without `set $portal_user` still signs in.
+  if ngx.var.portal_user ~= nil then ngx.var.portal_user = user end
 end
 
 -- The signed-in user. A location whose sign-in went missing from
