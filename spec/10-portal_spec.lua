@@ -41,7 +41,10 @@ end
 -- The emulator and a portal pointed at it, env added to its environment.
 local function start(env)
   local emu = H.start_emulator()
-  return emu, H.start_nginx { env = H.merge({ SLS_ENDPOINT = emu.url, SLS_CONSOLE = emu.url }, env) }
+  -- Every spec fails sign-ins from 127.0.0.1 on purpose: the throttle on
+  -- them has a spec of its own, with its own portal.
+  return emu, H.start_nginx { env = H.merge({ SLS_ENDPOINT = emu.url, SLS_CONSOLE = emu.url,
+                                              PORTAL_SIGNIN_BURST = "1000" }, env) }
 end
 
 -- Stops both, after checking that no secret reached the portal's error.log.
@@ -609,5 +612,35 @@ describe("examples/nginx/run.sh from a checkout under a 0700 directory #nginx", 
     assert.equal(429, status)
     assert.equal("1", headers["retry-after"])             -- 60 a minute: one a second
     assert.equal(2, emu:requests())
+  end)
+end)
+
+describe("example portal under password guessing #nginx", function()
+  local emu, portal
+  setup(function()
+    emu, portal = start { PORTAL_USERS = "alice:pw-alice", PORTAL_SIGNIN_BURST = "3",
+                          PORTAL_SIGNIN_RATE = "1",
+                          ALIBABA_CLOUD_ACCESS_KEY_ID = H.KEY.access_key_id,
+                          ALIBABA_CLOUD_ACCESS_KEY_SECRET = H.KEY.access_key_secret }
+  end)
+  teardown(function()
+    if portal then portal:stop() end
+    if emu then emu:stop() end
+  end)
+
+  -- curl from a loopback address of its own (127.0.0.x are all this host's).
+  local function get(from, user)
+    local out = H.run(("curl -s -o /dev/null -D - --interface %s -u '%s' '%s/embed?project=web&dashboard=overview'")
+      :format(from, user, portal.url))
+    return tonumber(out:match("^HTTP/%S+ (%d+)")), out:match("[Rr]etry%-[Aa]fter: (%d+)")
+  end
+
+  it("stops checking an address's passwords after a burst of failures, and no other's", function()
+    for i = 1, 3 do assert.equal(401, (get("127.0.0.5", "alice:guess" .. i)), "guess " .. i) end
+    local status, retry = get("127.0.0.5", "alice:pw-alice")   -- right, but not checked now
+    assert.equal(429, status)
+    assert.truthy(tonumber(retry) >= 1)
+    assert.equal(200, (get("127.0.0.6", "alice:pw-alice")))    -- another address signs in
+    assert.equal(1, emu:requests())
   end)
 end)

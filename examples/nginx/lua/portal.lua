@@ -83,6 +83,13 @@ local function prepare()
   if not burst then return nil, why end
   ok, why = limit.configure("portal_limits", rate, burst, "refresh")
   if not ok then return nil, why end
+  -- Failed sign-ins per client address: 10 at once, then one per 6 s.
+  rate, why = env_count("PORTAL_SIGNIN_RATE", 10)
+  if not rate then return nil, why end
+  burst, why = env_count("PORTAL_SIGNIN_BURST", 10)
+  if not burst then return nil, why end
+  ok, why = limit.configure("portal_limits", rate, burst, "signin")
+  if not ok then return nil, why end
   -- The lifetimes, checked as create_ticket would check them, so a bad
   -- setting is a 503 here, not a failed call per view.
   local exp, at = config.expiration_time, config.access_token_expiration_time
@@ -182,10 +189,18 @@ function M.sign_in()
     return ngx.exit(ngx.HTTP_OK)
   end
   local header = ngx.var.http_authorization
+  -- An address that failed too often is not even checked for a while: a
+  -- password guesser learns nothing faster than one try per 6 s.
+  local wait = header and limit.wait(ngx.var.remote_addr, "signin")
+  if wait then
+    fail(429, "TooManyRequests", nil, { ["Retry-After"] = tostring(wait) })
+    return ngx.exit(ngx.HTTP_OK)
+  end
   local user = signin.user(header)
   if not user then
     if header then   -- no user name in the log: it may be a mistyped password
       ngx.log(ngx.WARN, "portal: request ", ngx.var.request_id, ": sign-in failed")
+      limit.take(ngx.var.remote_addr, "signin")
     end
     fail(401, "SignInRequired", nil, { ["WWW-Authenticate"] = signin.CHALLENGE })
     return ngx.exit(ngx.HTTP_OK)

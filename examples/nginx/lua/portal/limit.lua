@@ -1,5 +1,6 @@
--- Per-user rate limits on minting and on refreshing, shared by all workers
--- through a lua_shared_dict: for each kind ("mint", "refresh") a token bucket
+-- Per-user rate limits on minting and on refreshing, and per-address ones on
+-- failed sign-ins, shared by all workers through a lua_shared_dict: for each
+-- kind ("mint", "refresh", "signin") a token bucket
 -- of `burst` calls refilled at `per_minute` (GCRA: one stored time per user
 -- and kind, the moment its bucket is full again).
 local M = {}
@@ -27,6 +28,17 @@ local function decide(key, now, interval, burst)
   -- recently used users first.
   dict:set(key, full_at, (full_at - now) / 1000)
   return true
+end
+
+-- Without taking anything: nil when key's bucket of kind has a call left,
+-- else the seconds after which it has one again.
+function M.wait(key, kind)
+  local k = kinds[kind]
+  local now = ngx.now() * 1000
+  local full_at = math.max(dict:get(kind .. ":" .. key) or now, now) + k.interval
+  if full_at - now > k.burst * k.interval then
+    return math.max(1, math.ceil((full_at - k.burst * k.interval - now) / 1000))
+  end
 end
 
 -- Takes one call from key's bucket of kind (default "mint"). Returns true,
