@@ -90,6 +90,20 @@ describe("client lifecycle", function()
       assert.equal(0, emu:requests())
     end)
 
+    it("returns NoCredentials when reading the provider's get raises", function()
+      local provider = setmetatable({}, { __index = function(_, k) error("no field " .. k) end })
+      local c = sls.new { endpoint = emu.url, max_attempts = 1,
+                          credentials = { get = function() end } }
+      -- The provider checked at sls.new is swapped for one whose get raises.
+      rawset(sls._provider(c), "get", nil)
+      setmetatable(sls._provider(c), getmetatable(provider))
+      local res, err, detail = c:create_ticket()
+      assert.is_nil(res)
+      assert.equal("NoCredentials", detail.code)
+      assert.matches("the credentials provider raised: .*no field get", err)
+      assert.equal(0, emu:requests())
+    end)
+
     for _, exp in ipairs({ math.huge, -math.huge, 1e300, -1, 0 / 0, 2 ^ 63, "soon" }) do
       it("takes an absurd expiration (" .. tostring(exp) .. ") without overflow and keeps working", function()
         local asked = 0

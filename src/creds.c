@@ -232,14 +232,23 @@ static int bounded_fetch(lua_State *L)
 	return sls_fetch_lua(L);
 }
 
+/* provider, now, fetch -> provider:get(now, fetch), at most two values. */
+static int call_get(lua_State *L)
+{
+	lua_settop(L, 3);
+	lua_getfield(L, 1, "get");
+	lua_insert(L, 1);
+	lua_call(L, 3, 2);
+	return 2;
+}
+
 int sls_creds_ask(lua_State *L, sls_creds_cache *k, time_t now)
 {
 	int top = lua_gettop(L), changed;
 
 	luaL_checkstack(L, 6, "sls: credentials");
+	lua_pushcfunction(L, call_get);       /* reading get may raise too */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, k->provider);
-	lua_getfield(L, -1, "get");
-	lua_insert(L, -2);
 	lua_pushnumber(L, (lua_Number)now);
 	lua_pushnumber(L, (lua_Number)(sls_exio_now_ms() + SLS_CRED_TIMEOUT_MS));
 	lua_pushcclosure(L, bounded_fetch, 1);

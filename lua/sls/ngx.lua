@@ -116,7 +116,8 @@ local function run_provider(call, provider, bound_ms)
     update_time()
     return fetch_over_cosockets(req, (deadline - ngx.now()) * 1000)
   end
-  local ok, creds, err = pcall(provider.get, provider, ngx_time(), fetch)
+  -- Reading get may raise too (a provider is any table): under pcall.
+  local ok, creds, err = pcall(function() return provider:get(ngx_time(), fetch) end)
   if not ok then creds, err = nil, "the credentials provider raised: " .. tostring(creds) end
   call:credentials(creds, err)
 end
