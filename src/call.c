@@ -335,11 +335,12 @@ int sls_call_lua(lua_State *L)
 {
 	sls_call *k;
 
+	int action;
+
 	sls_client_check(L, 1);
-	luaL_checkoption(L, 2, NULL, actions);
+	action = luaL_checkoption(L, 2, NULL, actions);
 	lua_settop(L, 3);
-	k = sls_call_new(L, 1, luaL_checkoption(L, 2, NULL, actions), 3);
-	k->cosockets = 1;
+	k = sls_call_new(L, 1, action, 3);
 	lua_pushvalue(L, 1);                  /* the client lives while the call does */
 	k->client_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	return 1;

@@ -32,7 +32,6 @@ typedef struct sls_call {
 	int          attempt;
 	int          creds_asked;  /* the provider was asked in this call */
 	int          skew_fixed;   /* the clock offset was learnt in this call */
-	int          cosockets;    /* driven by sls/ngx.lua */
 	time_t       sent_at;
 	long         wait_ms;
 	sls_outcome  o;

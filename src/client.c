@@ -20,8 +20,8 @@ static const char *const client_options[] = {
 	"user_agent", "transport", "credentials", "role_arn", "role_session_name",
 	"external_id", "sts_endpoint", NULL
 };
-static const char *const versions[] = { "v1", "v4", NULL };
-static const char *const transports[] = { "auto", "curl", "ngx", NULL };
+const char *const sls_versions[] = { "v1", "v4", NULL };
+const char *const sls_transports[] = { "auto", "curl", "ngx", NULL };
 
 /* What read_options found that is not kept in the config: the keys and
  * the libcurl settings, pointing into strings anchored on the stack. */
@@ -119,7 +119,7 @@ static void read_options(lua_State *L, sls_config *cfg, sls_options *o)
 	at_endpoint = lua_gettop(L);
 	region = sls_args_str(L, 1, fn, "region", 63, 1, 0, NULL);
 	at_region = lua_gettop(L);
-	cfg->version = sls_args_enum(L, 1, fn, "signature_version", versions, 0) ? 4 : 1;
+	cfg->version = sls_args_enum(L, 1, fn, "signature_version", sls_versions, 0) ? 4 : 1;
 	o->id = sls_args_str(L, 1, fn, "access_key_id", SLS_ID_MAX, 1, SLS_ASCII, &o->id_len);
 	o->secret = sls_args_str(L, 1, fn, "access_key_secret", SLS_SECRET_MAX, 1, SLS_SECRET,
 	                         &o->secret_len);
@@ -133,7 +133,7 @@ static void read_options(lua_State *L, sls_config *cfg, sls_options *o)
 	o->ca_path = sls_args_str(L, 1, fn, "ca_path", 4096, 1, 0, NULL);
 	o->proxy = sls_args_str(L, 1, fn, "proxy", 4096, 0, SLS_SECRET, NULL);
 	ua = sls_args_str(L, 1, fn, "user_agent", 256, 0, SLS_ASCII, NULL);
-	cfg->transport = sls_args_enum(L, 1, fn, "transport", transports, SLS_TRANSPORT_AUTO);
+	cfg->transport = sls_args_enum(L, 1, fn, "transport", sls_transports, SLS_TRANSPORT_AUTO);
 	o->role_arn = sls_args_str(L, 1, fn, "role_arn", 1024, 1, SLS_ASCII, NULL);
 	o->at_role_arn = lua_gettop(L);
 	sls_args_str(L, 1, fn, "role_session_name", 64, 1, SLS_ASCII, NULL);

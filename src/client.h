@@ -18,6 +18,11 @@
 
 enum { SLS_TRANSPORT_AUTO, SLS_TRANSPORT_CURL, SLS_TRANSPORT_NGX };
 
+/* The names of signature versions ("v1", "v4") and transports ("auto",
+ * "curl", "ngx"), in the order of their values; NULL-terminated. */
+extern const char *const sls_versions[];
+extern const char *const sls_transports[];
+
 /* What the options said, checked once at sls.new. */
 typedef struct sls_config {
 	sls_endpoint endpoint;

@@ -21,15 +21,13 @@
 #include "sign.h"
 #include "text.h"
 
-static const char *const versions[] = { "v1", "v4", NULL };
 
 /* sls._transport(client) -> transport, has_proxy: for sls/ngx.lua. */
 static int natives_transport(lua_State *L)
 {
-	static const char *const names[] = { "auto", "curl", "ngx" };
 	sls_client *c = sls_client_check(L, 1);
 
-	lua_pushstring(L, names[c->cfg.transport]);
+	lua_pushstring(L, sls_transports[c->cfg.transport]);
 	lua_pushboolean(L, c->cfg.has_proxy);
 	return 2;
 }
@@ -99,7 +97,7 @@ static int natives_sign(lua_State *L)
 	int version, ok;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
-	version = sls_args_enum(L, 1, fn, "signature_version", versions, 0) ? 4 : 1;
+	version = sls_args_enum(L, 1, fn, "signature_version", sls_versions, 0) ? 4 : 1;
 	memset(&in, 0, sizeof in);
 	in.method = sls_args_str(L, 1, fn, "method", 16, 1, 0, NULL);
 	in.path = sls_args_str(L, 1, fn, "path", 1024, 1, 0, NULL);

@@ -121,13 +121,6 @@ static const char *json_string(lua_State *L, int idx, const char *key, size_t *n
 	return lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, n) : NULL;
 }
 
-/* Copies server text into dst, cleaned of the secrets. */
-static void clean_into(char *dst, size_t size, const char *s, size_t n,
-                       const sls_secret *secrets, size_t nsecrets)
-{
-	sls_text_clean(dst, size, s, n, secrets, nsecrets);
-}
-
 /* A copy of the JSON value at idx with every string cleaned, at most four
  * levels deep (deeper tables are left out). Pushes it. */
 static void push_cleaned(lua_State *L, int idx, int depth, const sls_secret *secrets,
@@ -191,7 +184,7 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	o->status = status;
 	o->retry_after = sls_retry_after(head, head_n);
 	if (sls_header_find(head, head_n, "x-log-requestid", &v))
-		clean_into(o->request_id, sizeof o->request_id, v.p, v.n, secrets, nsecrets);
+		sls_text_clean(o->request_id, sizeof o->request_id, v.p, v.n, secrets, nsecrets);
 	if (sls_header_find(head, head_n, "date", &v))
 		o->have_date = sls_date_parse_rfc1123(v.p, v.n, &o->server_date);
 	html = sls_looks_like_html(body, body_n) ? "an HTML page instead of an SLS "
@@ -210,8 +203,8 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 		code = json_string(L, json, "errorCode", &n);
 		msg = json_string(L, json, "errorMessage", &mn);
 		if (code != NULL && n > 0) {
-			clean_into(o->code, sizeof o->code, code, n, secrets, nsecrets);
-			clean_into(o->message, sizeof o->message, msg ? msg : "(no message)",
+			sls_text_clean(o->code, sizeof o->code, code, n, secrets, nsecrets);
+			sls_text_clean(o->message, sizeof o->message, msg ? msg : "(no message)",
 			           msg ? mn : 12, secrets, nsecrets);
 			o->retryable = sls_retryable_status(status, o->code);
 		} else {

@@ -70,26 +70,18 @@ end
 local function prepare()
   local ok, why = signin.configure(os.getenv("PORTAL_USERS"))
   if not ok then return nil, why end
-  local rate, burst
-  rate, why = env_count("PORTAL_MINT_RATE", 30)
-  if not rate then return nil, why end
-  burst, why = env_count("PORTAL_MINT_BURST", 10)
-  if not burst then return nil, why end
-  ok, why = limit.configure("portal_limits", rate, burst, "mint")
-  if not ok then return nil, why end
-  rate, why = env_count("PORTAL_REFRESH_RATE", 120)
-  if not rate then return nil, why end
-  burst, why = env_count("PORTAL_REFRESH_BURST", 20)
-  if not burst then return nil, why end
-  ok, why = limit.configure("portal_limits", rate, burst, "refresh")
-  if not ok then return nil, why end
-  -- Failed sign-ins per client address: 10 at once, then one per 6 s.
-  rate, why = env_count("PORTAL_SIGNIN_RATE", 10)
-  if not rate then return nil, why end
-  burst, why = env_count("PORTAL_SIGNIN_BURST", 10)
-  if not burst then return nil, why end
-  ok, why = limit.configure("portal_limits", rate, burst, "signin")
-  if not ok then return nil, why end
+  -- The limiter's buckets: per user for minting and refreshing, per client
+  -- address for failed sign-ins (10 at once, then one per 6 s).
+  for _, b in ipairs { { "mint", "PORTAL_MINT", 30, 10 }, { "refresh", "PORTAL_REFRESH", 120, 20 },
+                       { "signin", "PORTAL_SIGNIN", 10, 10 } } do
+    local rate, burst
+    rate, why = env_count(b[2] .. "_RATE", b[3])
+    if not rate then return nil, why end
+    burst, why = env_count(b[2] .. "_BURST", b[4])
+    if not burst then return nil, why end
+    ok, why = limit.configure("portal_limits", rate, burst, b[1])
+    if not ok then return nil, why end
+  end
   -- The lifetimes, checked as create_ticket would check them, so a bad
   -- setting is a 503 here, not a failed call per view.
   local exp, at = config.expiration_time, config.access_token_expiration_time

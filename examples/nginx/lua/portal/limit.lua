@@ -16,14 +16,22 @@ function M.configure(dict_name, per_minute, at_once, kind)
   return true
 end
 
+-- When key's bucket would be full again after one more call; and, when it
+-- has no call left, the seconds to wait for one.
+local function after_one(key, now, k)
+  local full_at = math.max(dict:get(key) or now, now) + k.interval
+  if full_at - now > k.burst * k.interval then
+    return full_at, math.max(1, math.ceil((full_at - k.burst * k.interval - now) / 1000))
+  end
+  return full_at
+end
+
 -- Reads the stored time, decides and stores, with nothing that yields in
 -- between: the only other writers are other workers, kept out by a lock
 -- that add() takes atomically and that expires by itself if a worker dies.
-local function decide(key, now, interval, burst)
-  local full_at = math.max(dict:get(key) or now, now) + interval
-  if full_at - now > burst * interval then
-    return false, math.max(1, math.ceil((full_at - burst * interval - now) / 1000))
-  end
+local function decide(key, now, k)
+  local full_at, wait = after_one(key, now, k)
+  if wait then return false, wait end
   -- Forgotten once the bucket is full again; a full zone drops the least
   -- recently used users first.
   dict:set(key, full_at, (full_at - now) / 1000)
@@ -33,12 +41,8 @@ end
 -- Without taking anything: nil when key's bucket of kind has a call left,
 -- else the seconds after which it has one again.
 function M.wait(key, kind)
-  local k = kinds[kind]
-  local now = ngx.now() * 1000
-  local full_at = math.max(dict:get(kind .. ":" .. key) or now, now) + k.interval
-  if full_at - now > k.burst * k.interval then
-    return math.max(1, math.ceil((full_at - k.burst * k.interval - now) / 1000))
-  end
+  local _, wait = after_one(kind .. ":" .. key, ngx.now() * 1000, kinds[kind])
+  return wait
 end
 
 -- Takes one call from key's bucket of kind (default "mint"). Returns true,
@@ -50,7 +54,7 @@ function M.take(key, kind)
   local lock = "lock:" .. key
   for _ = 1, 200 do
     if dict:add(lock, true, 0.1) then
-      local ok, ok2, wait = pcall(decide, key, ngx.now() * 1000, k.interval, k.burst)
+      local ok, ok2, wait = pcall(decide, key, ngx.now() * 1000, k)
       dict:delete(lock)
       if not ok then error(ok2) end
       return ok2, wait
