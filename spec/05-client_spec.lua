@@ -151,4 +151,99 @@ describe("client lifecycle", function()
       assert.has_error(function() k:io("read", "x") end, "sls.Call: the call is over")
     end)
   end)
+
+  -- sls/ngx.lua hands a call that is over back to sls._call, which uses it
+  -- again when it can: no userdata, malloc or free per call in nginx.
+  describe("a call used again (sls._call's spare)", function()
+    local ANSWER = "HTTP/1.1 200 OK\r\nContent-Length: 14\r\nx-log-requestid: R1\r\n\r\n"
+      .. '{"ticket":"t"}'
+
+    local function finish(k)
+      assert.equal("exchange", (k:next()))
+      assert.equal("send", (k:io("connect", true, nil, 0)))
+      assert.equal("read", (k:io("send", true)))
+      k:io("read", ANSWER)
+      local op, res, err = k:next()
+      assert.equal("done", op)
+      return res, err
+    end
+
+    it("serves the next call, with a request of its own", function()
+      local c = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:9" }))
+      local k = sls._call(c, "create_ticket", { expiration_time = 60 })
+      local _, raw1 = k:next()
+      k:io("connect", true, nil, 0); k:io("send", true); k:io("read", ANSWER)
+      local _, res = k:next()
+      assert.equal("t", res.ticket)
+      local k2 = sls._call(c, "create_ticket", { expiration_time = 120 }, k)
+      assert.is_true(rawequal(k, k2))
+      local _, raw2 = k2:next()
+      assert.matches("expirationTime=60", raw1, 1, true)
+      assert.matches("expirationTime=120", raw2, 1, true)
+      assert.not_matches("expirationTime=60", raw2, 1, true)
+      k2:io("connect", true, nil, 0); k2:io("send", true); k2:io("read", ANSWER)
+      assert.equal("t", select(2, k2:next()).ticket)
+    end)
+
+    it("serves another client, which it then belongs to", function()
+      local a = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:9" }))
+      local b = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.2:9", access_key_id = "LTAI5tOtherKeyId" }))
+      local k = sls._call(a, "create_ticket", {})
+      assert.equal("t", finish(k).ticket)
+      local k2 = sls._call(b, "create_ticket", {}, k)
+      assert.is_true(rawequal(k, k2))
+      local op, raw, host = k2:next()
+      assert.equal("exchange", op)
+      assert.equal("127.0.0.2", host)
+      assert.matches("LOG LTAI5tOtherKeyId:", raw, 1, true)
+      a:close()                         -- the first client's end is not the call's
+      k2:io("connect", true, nil, 0); k2:io("send", true); k2:io("read", ANSWER)
+      assert.equal("t", select(2, k2:next()).ticket)
+    end)
+
+    it("is not used again while it runs, nor after it asked for credentials", function()
+      local c = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:9" }))
+      local running = sls._call(c, "create_ticket", {})
+      assert.equal("exchange", (running:next()))
+      local k = sls._call(c, "create_ticket", {}, running)
+      assert.is_false(rawequal(k, running))
+      -- the running call is untouched and ends as it would have
+      running:io("connect", true, nil, 0); running:io("send", true); running:io("read", ANSWER)
+      assert.equal("t", select(2, running:next()).ticket)
+
+      -- A provider's answer may still come to a call from a timer: such a
+      -- call must never become another client's.
+      local p = sls.new(H.merge({ endpoint = "http://127.0.0.1:9" }, {
+        credentials = { get = function() return { access_key_id = "LTAI5tProvided", access_key_secret = "s3cret-provided" } end },
+      }))
+      local asked = sls._call(p, "create_ticket", {})
+      local op, provider = asked:next()
+      assert.equal("credentials", op)
+      asked:credentials(provider:get(os.time()))
+      assert.equal("t", finish(asked).ticket)
+      local k3 = sls._call(c, "create_ticket", {}, asked)
+      assert.is_false(rawequal(k3, asked))
+    end)
+
+    it("is not used again for a ticket longer than it has room for", function()
+      local c = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:9" }))
+      local k = sls._call(c, "refresh_token", { ticket = "short" })
+      k:next(); k:io("connect", true, nil, 0); k:io("send", true)
+      k:io("read", ANSWER:gsub('"ticket"', '"accessToken"'))
+      assert.equal("done", (k:next()))
+      local k2 = sls._call(c, "refresh_token", { ticket = ("x"):rep(100) }, k)
+      assert.is_false(rawequal(k, k2))
+      local _, raw = k2:next()
+      assert.matches("ticket=" .. ("x"):rep(100), raw, 1, true)
+      local k3 = sls._call(c, "refresh_token", { ticket = "tiny" }, k)
+      assert.is_true(rawequal(k, k3))
+      assert.matches("ticket=tiny ", select(2, k3:next()), 1, true)
+    end)
+
+    it("refuses what is not a call", function()
+      local c = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:9" }))
+      assert.has_error(function() sls._call(c, "create_ticket", {}, {}) end)
+      assert.has_error(function() sls._call(c, "create_ticket", {}, c) end)
+    end)
+  end)
 end)

@@ -73,36 +73,6 @@ const char *sls_args_describe(lua_State *L, int idx, char *buf, size_t size)
 	}
 }
 
-void sls_args_table(lua_State *L, int idx, const char *fn, const char *const names[])
-{
-	char d[96];
-	size_t i;
-
-	if (lua_isnoneornil(L, idx)) {
-		lua_newtable(L);
-		lua_replace(L, idx);
-		return;
-	}
-	if (!lua_istable(L, idx))
-		sls_args_fail(L, "%s: expected a table of options (got %s)", fn,
-		           sls_args_describe(L, idx, d, sizeof d));
-	lua_pushnil(L);
-	while (lua_next(L, idx) != 0) {
-		lua_pop(L, 1);
-		if (lua_type(L, -1) != LUA_TSTRING)
-			sls_args_fail(L, "%s: option names must be strings (got %s)", fn,
-			           sls_args_describe(L, -1, d, sizeof d));
-		for (i = 0; names[i] != NULL; i++)
-			if (strcmp(names[i], lua_tostring(L, -1)) == 0)
-				break;
-		if (names[i] == NULL) {
-			sls_args_describe(L, -1, d, sizeof d);
-			d[0] = d[strlen(d) - 1] = '\'';
-			sls_args_fail(L, "%s: unknown option %s", fn, d);
-		}
-	}
-}
-
 int sls_args_int_at(lua_State *L, int vidx, const char *fn, const char *name,
                     long long lo, long long hi, long long *out)
 {
@@ -190,44 +160,33 @@ const char *sls_args_str(lua_State *L, int idx, const char *fn, const char *name
 	return sls_args_str_at(L, -1, fn, name, max, nonempty, flags, len);
 }
 
-int sls_args_bool(lua_State *L, int idx, const char *fn, const char *name, int dflt)
+int sls_args_bool_at(lua_State *L, int vidx, const char *fn, const char *name, int dflt)
 {
 	char d[96];
-	int v;
 
-	luaL_checkstack(L, 1, fn);
-	lua_getfield(L, idx, name);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
+	if (lua_isnil(L, vidx))
 		return dflt;
-	}
-	if (!lua_isboolean(L, -1))
+	if (!lua_isboolean(L, vidx))
 		sls_args_fail(L, "%s: option '%s' must be a boolean (got %s)", fn, name,
-		           sls_args_describe(L, -1, d, sizeof d));
-	v = lua_toboolean(L, -1);
-	lua_pop(L, 1);
-	return v;
+		           sls_args_describe(L, vidx, d, sizeof d));
+	return lua_toboolean(L, vidx);
 }
 
-int sls_args_enum(lua_State *L, int idx, const char *fn, const char *name,
-                  const char *const choices[], int dflt)
+int sls_args_enum_at(lua_State *L, int vidx, const char *fn, const char *name,
+                     const char *const choices[], int dflt)
 {
 	luaL_Buffer b;
 	char d[96];
 	int i;
 
-	luaL_checkstack(L, 2, fn);
-	lua_getfield(L, idx, name);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
+	if (lua_isnil(L, vidx))
 		return dflt;
-	}
-	if (lua_type(L, -1) == LUA_TSTRING)
+	vidx = sls_absindex(L, vidx);
+	if (lua_type(L, vidx) == LUA_TSTRING)
 		for (i = 0; choices[i] != NULL; i++)
-			if (strcmp(choices[i], lua_tostring(L, -1)) == 0) {
-				lua_pop(L, 1);
+			if (strcmp(choices[i], lua_tostring(L, vidx)) == 0)
 				return i;
-			}
+	luaL_checkstack(L, 2, fn);
 	luaL_buffinit(L, &b);
 	for (i = 0; choices[i] != NULL; i++) {
 		if (i > 0)
@@ -238,27 +197,125 @@ int sls_args_enum(lua_State *L, int idx, const char *fn, const char *name,
 	}
 	luaL_pushresult(&b);
 	return sls_args_fail(L, "%s: option '%s' must be %s (got %s)", fn, name,
-	                  lua_tostring(L, -1), sls_args_describe(L, -2, d, sizeof d));
+	                  lua_tostring(L, -1), sls_args_describe(L, vidx, d, sizeof d));
 }
 
-void sls_args_anchor(lua_State *L, const char *const names[])
+int sls_args_enum(lua_State *L, int idx, const char *fn, const char *name,
+                  const char *const choices[], int dflt)
 {
-	static char key;
-	size_t i;
+	int v;
 
-	lua_pushlightuserdata(L, &key);
-	lua_rawget(L, LUA_REGISTRYINDEX);
-	if (!lua_istable(L, -1)) {
-		lua_pop(L, 1);
-		lua_newtable(L);
-		lua_pushlightuserdata(L, &key);
-		lua_pushvalue(L, -2);
-		lua_rawset(L, LUA_REGISTRYINDEX);
-	}
+	luaL_checkstack(L, 1, fn);
+	lua_getfield(L, idx, name);
+	v = sls_args_enum_at(L, -1, fn, name, choices, dflt);
+	lua_pop(L, 1);                  /* an index: a copy */
+	return v;
+}
+
+/* ------------------------------------------------ options read once */
+
+void sls_opts_register(lua_State *L, const char *const names[])
+{
+	int i;
+
+	lua_pushlightuserdata(L, (void *)names);
+	lua_newtable(L);
 	for (i = 0; names[i] != NULL; i++) {
 		lua_pushstring(L, names[i]);
-		lua_pushboolean(L, 1);
+		lua_pushinteger(L, i);
 		lua_rawset(L, -3);
 	}
-	lua_pop(L, 1);
+	lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
+void sls_opts_read(lua_State *L, int idx, const char *fn, const char *const names[],
+                   sls_opts *o)
+{
+	int n, i, map, nil, plain;
+	char d[96];
+
+	for (n = 0; names[n] != NULL; n++)
+		;
+	if (n > SLS_OPTS_MAX)
+		luaL_error(L, "%s: %d options, more than SLS_OPTS_MAX", fn, n);
+	idx = sls_absindex(L, idx);
+	o->fn = fn;
+	o->names = names;
+	luaL_checkstack(L, n + 4, fn);
+	lua_pushlightuserdata(L, (void *)names);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+	map = lua_gettop(L);
+	if (!lua_istable(L, map))
+		luaL_error(L, "%s: option names not registered", fn);
+	lua_pushnil(L);
+	o->nil = nil = lua_gettop(L);
+	for (i = 0; i < n; i++)
+		o->at[i] = nil;
+	if (lua_isnoneornil(L, idx))
+		return;
+	if (!lua_istable(L, idx))
+		sls_args_fail(L, "%s: expected a table of options (got %s)", fn,
+		              sls_args_describe(L, idx, d, sizeof d));
+	plain = !lua_getmetatable(L, idx);
+	if (!plain)
+		lua_pop(L, 1);
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {           /* key, value */
+		if (lua_type(L, -2) != LUA_TSTRING)
+			sls_args_fail(L, "%s: option names must be strings (got %s)", fn,
+			              sls_args_describe(L, -2, d, sizeof d));
+		lua_pushvalue(L, -2);
+		lua_rawget(L, map);                   /* key, value, index */
+		if (lua_isnil(L, -1)) {
+			sls_args_describe(L, -3, d, sizeof d);
+			d[0] = d[strlen(d) - 1] = '\'';
+			sls_args_fail(L, "%s: unknown option %s", fn, d);
+		}
+		i = (int)lua_tointeger(L, -1);
+		lua_pop(L, 1);
+		if (plain) {
+			lua_insert(L, -2);                /* value stays; key on top */
+			o->at[i] = lua_gettop(L) - 1;
+		} else {
+			lua_pop(L, 1);
+		}
+	}
+	if (plain)
+		return;
+	/* A metatable may supply options through __index: each name read once. */
+	for (i = 0; i < n; i++) {
+		lua_getfield(L, idx, names[i]);
+		o->at[i] = lua_gettop(L);
+	}
+}
+
+const char *sls_opt_str(lua_State *L, const sls_opts *o, int i, size_t max, int nonempty,
+                        int flags, size_t *len)
+{
+	if (o->at[i] == o->nil)           /* absent: no Lua call at all */
+		return NULL;
+	return sls_args_str_at(L, o->at[i], o->fn, o->names[i], max, nonempty, flags, len);
+}
+
+int sls_opt_int(lua_State *L, const sls_opts *o, int i, long long lo, long long hi,
+                long long *out)
+{
+	if (o->at[i] == o->nil)
+		return 0;
+	return sls_args_int_at(L, o->at[i], o->fn, o->names[i], lo, hi, out);
+}
+
+int sls_opt_bool(lua_State *L, const sls_opts *o, int i, int dflt)
+{
+	if (o->at[i] == o->nil)
+		return dflt;
+	return sls_args_bool_at(L, o->at[i], o->fn, o->names[i], dflt);
+}
+
+int sls_opt_enum(lua_State *L, const sls_opts *o, int i, const char *const choices[],
+                 int dflt)
+{
+	if (o->at[i] == o->nil)
+		return dflt;
+	return sls_args_enum_at(L, o->at[i], o->fn, o->names[i], choices, dflt);
 }

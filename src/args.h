@@ -10,11 +10,6 @@
 #define SLS_SECRET 1   /* flag: never echo the value */
 #define SLS_ASCII  2   /* flag: printable ASCII only (it goes into a header) */
 
-/* opts at idx must be a table or nil/none; a nil becomes an empty table in
- * place so later lookups are uniform. Then every key must be a string in
- * names (NULL-terminated). */
-void sls_args_table(lua_State *L, int idx, const char *fn, const char *const names[]);
-
 /* Readers that return a pointer into a Lua value (sls_args_str) LEAVE that
  * value on the stack: always exactly one pushed value, the value read or
  * nil, which the caller keeps there for as long as it uses the pointer. An
@@ -42,17 +37,55 @@ const char *sls_args_str(lua_State *L, int idx, const char *fn, const char *name
  * pointer is valid while the value at vidx is. NULL when nil. */
 const char *sls_args_str_at(lua_State *L, int vidx, const char *fn, const char *name,
                             size_t max, int nonempty, int flags, size_t *len);
-/* A boolean option; dflt when nil. */
-int sls_args_bool(lua_State *L, int idx, const char *fn, const char *name, int dflt);
+/* A boolean option; dflt when nil. Pushes nothing. */
+int sls_args_bool_at(lua_State *L, int vidx, const char *fn, const char *name, int dflt);
 /* One of choices (NULL-terminated); its index, or dflt when nil. */
 int sls_args_enum(lua_State *L, int idx, const char *fn, const char *name,
                   const char *const choices[], int dflt);
+/* sls_args_enum's check of the value at vidx. Pushes nothing. */
+int sls_args_enum_at(lua_State *L, int vidx, const char *fn, const char *name,
+                     const char *const choices[], int dflt);
 
-/* Keeps the option names (NULL-terminated) referenced for the life of the
- * lua_State. Reading an option looks its name up as a Lua string; a name
- * that exists already is found, one that does not is made and collected
- * again, once per option and call: most options of a call are absent. */
-void sls_args_anchor(lua_State *L, const char *const names[]);
+/* ------------------------------------------- an options table, read once
+ *
+ * A function's option names are one NULL-terminated list; an option is its
+ * index there (an enum made from the same X-macro as the list, so the two
+ * cannot drift: SLS_OPT_ENUM, SLS_OPT_NAME). sls_opts_read walks the table's
+ * own keys once, raising on a key that is not a string or not an option,
+ * and leaves every option's value on the stack: o->at[i] is where names[i]
+ * is, a shared nil when absent. A plain table is read by that one walk, so
+ * the dozens of options a call does not give cost nothing; a table with a
+ * metatable is read with lua_getfield, every name once, so __index runs
+ * once per option and call and what is checked is what is used. The
+ * values stay on the stack while the caller runs (pointers into them stay
+ * valid, args.h above). */
+#define SLS_OPTS_MAX 48
+#define SLS_OPT_ENUM(id, name) OPT_##id,
+#define SLS_OPT_NAME(id, name) name,
+
+typedef struct sls_opts {
+	const char        *fn;
+	const char *const *names;
+	int                nil;            /* the slot of every absent option */
+	int                at[SLS_OPTS_MAX];
+} sls_opts;
+
+/* Once per list at luaopen: the name -> index map sls_opts_read uses (it
+ * also keeps the names interned). */
+void sls_opts_register(lua_State *L, const char *const names[]);
+/* The options at idx (a table, or nil/none for none given) into o; may push
+ * up to as many values as there are names, plus two. */
+void sls_opts_read(lua_State *L, int idx, const char *fn, const char *const names[],
+                   sls_opts *o);
+/* Readers of option i: sls_args_*_at on its slot, named in messages by its
+ * name. */
+const char *sls_opt_str(lua_State *L, const sls_opts *o, int i, size_t max, int nonempty,
+                        int flags, size_t *len);
+int sls_opt_int(lua_State *L, const sls_opts *o, int i, long long lo, long long hi,
+                long long *out);
+int sls_opt_bool(lua_State *L, const sls_opts *o, int i, int dflt);
+int sls_opt_enum(lua_State *L, const sls_opts *o, int i, const char *const choices[],
+                 int dflt);
 
 /* luaL_error with printf formats (%lld, %zu). */
 int sls_args_fail(lua_State *L, const char *fmt, ...)

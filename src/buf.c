@@ -48,7 +48,9 @@ int sls_buf_reserve(sls_buf *b, size_t extra)
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 1;
-	cap = b->cap ? b->cap : 64;
+	/* 512 to start: a request, an answer's head or a ticket fits at once,
+	 * so a call does not pay a malloc, a copy and a wipe per doubling. */
+	cap = b->cap ? b->cap : 512;
 	while (cap < need)
 		cap = cap > (size_t)-1 / 2 ? need : cap * 2;
 	/* Not realloc: it would free the old block unwiped, and buffers here
@@ -71,7 +73,8 @@ oom:
 
 void sls_buf_add(sls_buf *b, const void *p, size_t n)
 {
-	if (!sls_buf_reserve(b, n))
+	/* The common case, room already there, without a call. */
+	if (!(n < b->cap - b->len && !b->oom) && !sls_buf_reserve(b, n))
 		return;
 	if (n > 0)
 		memcpy(b->data + b->len, p, n);

@@ -16,12 +16,14 @@ enum { PH_START, PH_EXCHANGE, PH_ANSWERED, PH_DONE, PH_DEAD };
 enum { OP_CREDENTIALS, OP_EXCHANGE, OP_WAIT, OP_DONE };
 
 static const char *const actions[] = { "create_ticket", "refresh_token", NULL };
-static const char *const ticket_options[] = {
-	"expiration_time", "access_token_expiration_time", NULL
-};
-static const char *const refresh_options[] = {
-	"ticket", "access_token_expiration_time", NULL
-};
+#define TICKET_OPTIONS(X) \
+	X(T_EXPIRATION, "expiration_time") X(T_TOKEN_EXPIRATION, "access_token_expiration_time")
+#define REFRESH_OPTIONS(X) \
+	X(R_TICKET, "ticket") X(R_TOKEN_EXPIRATION, "access_token_expiration_time")
+enum { TICKET_OPTIONS(SLS_OPT_ENUM) N_TICKET_OPTIONS };
+enum { REFRESH_OPTIONS(SLS_OPT_ENUM) N_REFRESH_OPTIONS };
+static const char *const ticket_options[] = { TICKET_OPTIONS(SLS_OPT_NAME) NULL };
+static const char *const refresh_options[] = { REFRESH_OPTIONS(SLS_OPT_NAME) NULL };
 
 static void sleep_ms(long ms)
 {
@@ -50,7 +52,38 @@ static int call_gc(lua_State *L)
 	return 0;
 }
 
-sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts)
+/* The call at spare, emptied and pushed, when it is over and can serve
+ * another call: it never asked the credentials provider (whose answer may
+ * still come for it from a timer, and must reach the client that asked)
+ * and has room for a ticket of need bytes. Else NULL, nothing pushed. A
+ * recycled call keeps its buffers' memory: no malloc and free per call. */
+static sls_call *reuse(lua_State *L, int spare, size_t need)
+{
+	sls_call *k = sls_checkudata(L, spare, &call_mt_key, SLS_CALL_MT);
+	sls_buf raw;
+	sls_httpp answer;
+	size_t room;
+
+	if (k->phase != PH_DONE || k->creds_asked || k->room < need)
+		return NULL;
+	if (k->client_ref != LUA_NOREF)
+		luaL_unref(L, LUA_REGISTRYINDEX, k->client_ref);
+	sls_result_forget(L, k);
+	raw = k->raw;
+	sls_buf_clear(&raw);                  /* it held the security token */
+	answer = k->x.answer;
+	room = k->room;
+	memset(k, 0, sizeof *k);
+	k->raw = raw;
+	k->x.answer = answer;
+	k->room = room;
+	k->client_ref = LUA_NOREF;
+	k->denied_ref = LUA_NOREF;
+	lua_pushvalue(L, spare);
+	return k;
+}
+
+sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts, int spare)
 {
 	const char *fn = action == SLS_ACTION_TICKET ? "create_ticket" : "refresh_token";
 	const char *ticket = NULL;
@@ -58,31 +91,36 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts)
 	long long exp = 0, at = 0;
 	int has_exp = 0, has_at;
 	sls_call *k;
+	sls_opts o;
 
 	cidx = sls_absindex(L, cidx);
-	opts = sls_absindex(L, opts);
+	/* The values stay on the stack below the call (args.h); the ticket is
+	 * copied into it. */
 	if (action == SLS_ACTION_TICKET) {
-		sls_args_table(L, opts, fn, ticket_options);
-		has_exp = sls_args_int(L, opts, fn, "expiration_time", 1, SLS_EXPIRATION_MAX, &exp);
+		sls_opts_read(L, opts, fn, ticket_options, &o);
+		has_exp = sls_opt_int(L, &o, OPT_T_EXPIRATION, 1, SLS_EXPIRATION_MAX, &exp);
+		has_at = sls_opt_int(L, &o, OPT_T_TOKEN_EXPIRATION, 1, SLS_TOKEN_EXPIRY_MAX, &at);
 	} else {
-		sls_args_table(L, opts, fn, refresh_options);
-		/* Stays on the stack until copied below (it may come from __index). */
-		ticket = sls_args_str(L, opts, fn, "ticket", SLS_TICKET_MAX, 1, 0, &ticket_len);
+		sls_opts_read(L, opts, fn, refresh_options, &o);
+		ticket = sls_opt_str(L, &o, OPT_R_TICKET, SLS_TICKET_MAX, 1, 0, &ticket_len);
 		if (ticket == NULL)
 			sls_args_fail(L, "%s: option 'ticket' is required", fn);
+		has_at = sls_opt_int(L, &o, OPT_R_TOKEN_EXPIRATION, 1, SLS_TOKEN_EXPIRY_MAX, &at);
 	}
-	has_at = sls_args_int(L, opts, fn, "access_token_expiration_time", 1,
-	                      SLS_TOKEN_EXPIRY_MAX, &at);
 	if (has_exp && has_at && at > exp)
 		sls_args_fail(L, "%s: option 'access_token_expiration_time' must not exceed "
 		              "'expiration_time' (got %lld > %lld)", fn, at, exp);
 
 	/* Checked; now the object, which owns what it holds from birth. */
-	k = lua_newuserdata(L, sizeof *k + ticket_len + 1);
-	memset(k, 0, sizeof *k);
-	k->client_ref = LUA_NOREF;
-	k->denied_ref = LUA_NOREF;
-	sls_set_metatable(L, &call_mt_key);
+	k = spare ? reuse(L, spare, ticket_len + 1) : NULL;
+	if (k == NULL) {
+		k = lua_newuserdata(L, sizeof *k + ticket_len + 1);
+		memset(k, 0, sizeof *k);
+		k->client_ref = LUA_NOREF;
+		k->denied_ref = LUA_NOREF;
+		k->room = ticket_len + 1;
+		sls_set_metatable(L, &call_mt_key);
+	}
 	k->client = lua_touserdata(L, cidx);
 	k->action = action;
 	k->has_exp = has_exp;
@@ -330,7 +368,7 @@ static sls_call *check_call(lua_State *L)
 	return k;
 }
 
-/* sls._call(client, action, opts): a call for sls/ngx.lua. */
+/* sls._call(client, action, opts[, spare]): a call for sls/ngx.lua. */
 int sls_call_lua(lua_State *L)
 {
 	sls_call *k;
@@ -339,8 +377,8 @@ int sls_call_lua(lua_State *L)
 
 	sls_client_check(L, 1);
 	action = luaL_checkoption(L, 2, NULL, actions);
-	lua_settop(L, 3);
-	k = sls_call_new(L, 1, action, 3);
+	lua_settop(L, 4);
+	k = sls_call_new(L, 1, action, 3, lua_isnil(L, 4) ? 0 : 4);
 	lua_pushvalue(L, 1);                  /* the client lives while the call does */
 	k->client_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	return 1;
@@ -437,7 +475,7 @@ int sls_call_prepare(lua_State *L)
 	size_t i;
 
 	lua_settop(L, 4);
-	k = sls_call_new(L, 1, action, 3);
+	k = sls_call_new(L, 1, action, 3, 0);
 	if (sls_creds_due(&c->creds, now) && sls_creds_ask(L, &c->creds, now))
 		sls_sign_ctx_forget(&c->sign);
 	if (!begin_attempt(L, k, now, &nres))
@@ -475,7 +513,7 @@ static int client_call(lua_State *L, int action)
 {
 	sls_client_check(L, 1);
 	lua_settop(L, 2);
-	return sls_call_run(L, sls_call_new(L, 1, action, 2));
+	return sls_call_run(L, sls_call_new(L, 1, action, 2, 0));
 }
 
 static int client_create_ticket(lua_State *L)
@@ -506,8 +544,8 @@ void sls_call_register(lua_State *L)
 		{ NULL, NULL }
 	};
 
-	sls_args_anchor(L, ticket_options);
-	sls_args_anchor(L, refresh_options);
+	sls_opts_register(L, ticket_options);
+	sls_opts_register(L, refresh_options);
 	sls_new_class(L, SLS_CALL_MT, &call_mt_key, meta, methods);
 	/* A client's calls are this file's: they join its methods here, so
 	 * client.c needs nothing from above it. */

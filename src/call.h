@@ -41,17 +41,20 @@ typedef struct sls_call {
 	size_t       sig_at, sig_len;       /* and the signature: to redact */
 	size_t       ticket_len;
 	const char  *ticket;       /* refresh_token's ticket, copied behind */
+	size_t       room;         /* bytes behind the struct for it */
 } sls_call;
 
 /* Checks the call options at opts (raises on misuse) and pushes a call of
- * the client at cidx. */
-sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts);
+ * the client at cidx. When spare is not 0 it is the index of a call that
+ * is over, used again if it can be (its buffers keep their memory). */
+sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts, int spare);
 /* Runs the call to its end over libcurl, blocking; pushes the result or
  * `nil, err, detail` and returns their count. */
 int  sls_call_run(lua_State *L, sls_call *k);
 /* sls._prepare(client, action, opts[, now]): the signed request, not sent. */
 int  sls_call_prepare(lua_State *L);
-/* sls._call(client, action, opts): a call for sls/ngx.lua to drive. */
+/* sls._call(client, action, opts[, spare]): a call for sls/ngx.lua to
+ * drive; spare, a call that is over, is used again when it can be. */
 int  sls_call_lua(lua_State *L);
 /* Registers the sls.Call metatable, and the client's create_ticket and
  * refresh_token methods (after sls_client_register). */

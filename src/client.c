@@ -13,13 +13,17 @@
 
 static char client_mt_key;         /* registry: the sls.Client metatable */
 
-static const char *const client_options[] = {
-	"endpoint", "region", "signature_version", "access_key_id",
-	"access_key_secret", "security_token", "connect_timeout", "timeout",
-	"max_attempts", "ssl_verify", "ca_file", "ca_path", "proxy",
-	"user_agent", "transport", "credentials", "role_arn", "role_session_name",
-	"external_id", "sts_endpoint", NULL
-};
+#define CLIENT_OPTIONS(X) \
+	X(ENDPOINT, "endpoint") X(REGION, "region") X(VERSION, "signature_version") \
+	X(ID, "access_key_id") X(SECRET, "access_key_secret") X(TOKEN, "security_token") \
+	X(CONNECT_TIMEOUT, "connect_timeout") X(TIMEOUT, "timeout") \
+	X(MAX_ATTEMPTS, "max_attempts") X(SSL_VERIFY, "ssl_verify") X(CA_FILE, "ca_file") \
+	X(CA_PATH, "ca_path") X(PROXY, "proxy") X(USER_AGENT, "user_agent") \
+	X(TRANSPORT, "transport") X(CREDENTIALS, "credentials") X(ROLE_ARN, "role_arn") \
+	X(SESSION, "role_session_name") X(EXTERNAL_ID, "external_id") \
+	X(STS_ENDPOINT, "sts_endpoint")
+enum { CLIENT_OPTIONS(SLS_OPT_ENUM) N_CLIENT_OPTIONS };
+static const char *const client_options[] = { CLIENT_OPTIONS(SLS_OPT_NAME) NULL };
 const char *const sls_versions[] = { "v1", "v4", NULL };
 const char *const sls_transports[] = { "auto", "curl", "ngx", NULL };
 
@@ -110,43 +114,42 @@ static void read_options(lua_State *L, sls_config *cfg, sls_options *o)
 	long long connect_timeout = 5000, timeout = 10000, attempts = 3;
 	size_t endpoint_len;
 	char d[96];
-
+	sls_opts opt;
 	int at_endpoint, at_region;
 
-	luaL_checkstack(L, 40, "sls.new: too many options");
-	sls_args_table(L, 1, fn, client_options);
-	endpoint = sls_args_str(L, 1, fn, "endpoint", 300, 1, 0, &endpoint_len);
-	at_endpoint = lua_gettop(L);
-	region = sls_args_str(L, 1, fn, "region", 63, 1, 0, NULL);
-	at_region = lua_gettop(L);
-	cfg->version = sls_args_enum(L, 1, fn, "signature_version", sls_versions, 0) ? 4 : 1;
-	o->id = sls_args_str(L, 1, fn, "access_key_id", SLS_ID_MAX, 1, SLS_ASCII, &o->id_len);
-	o->secret = sls_args_str(L, 1, fn, "access_key_secret", SLS_SECRET_MAX, 1, SLS_SECRET,
-	                         &o->secret_len);
-	o->token = sls_args_str(L, 1, fn, "security_token", SLS_TOKEN_MAX, 1,
-	                        SLS_SECRET | SLS_ASCII, &o->token_len);
-	sls_args_int(L, 1, fn, "connect_timeout", 1, SLS_TIMEOUT_MAX_MS, &connect_timeout);
-	sls_args_int(L, 1, fn, "timeout", 1, SLS_TIMEOUT_MAX_MS, &timeout);
-	sls_args_int(L, 1, fn, "max_attempts", 1, SLS_ATTEMPTS_MAX, &attempts);
-	cfg->ssl_verify = sls_args_bool(L, 1, fn, "ssl_verify", 1);
-	o->ca_file = sls_args_str(L, 1, fn, "ca_file", 4096, 1, 0, NULL);
-	o->ca_path = sls_args_str(L, 1, fn, "ca_path", 4096, 1, 0, NULL);
-	o->proxy = sls_args_str(L, 1, fn, "proxy", 4096, 0, SLS_SECRET, NULL);
-	ua = sls_args_str(L, 1, fn, "user_agent", 256, 0, SLS_ASCII, NULL);
-	cfg->transport = sls_args_enum(L, 1, fn, "transport", sls_transports, SLS_TRANSPORT_AUTO);
-	o->role_arn = sls_args_str(L, 1, fn, "role_arn", 1024, 1, SLS_ASCII, NULL);
-	o->at_role_arn = lua_gettop(L);
-	sls_args_str(L, 1, fn, "role_session_name", 64, 1, SLS_ASCII, NULL);
-	o->at_session = lua_gettop(L);
-	sls_args_str(L, 1, fn, "external_id", 1024, 1, SLS_ASCII, NULL);
-	o->at_external = lua_gettop(L);
-	sts = sls_args_str(L, 1, fn, "sts_endpoint", 300, 1, SLS_ASCII, NULL);
-	o->at_sts = lua_gettop(L);
+	sls_opts_read(L, 1, fn, client_options, &opt);
+	luaL_checkstack(L, 4, fn);
+	endpoint = sls_opt_str(L, &opt, OPT_ENDPOINT, 300, 1, 0, &endpoint_len);
+	at_endpoint = opt.at[OPT_ENDPOINT];
+	region = sls_opt_str(L, &opt, OPT_REGION, 63, 1, 0, NULL);
+	at_region = opt.at[OPT_REGION];
+	cfg->version = sls_opt_enum(L, &opt, OPT_VERSION, sls_versions, 0) ? 4 : 1;
+	o->id = sls_opt_str(L, &opt, OPT_ID, SLS_ID_MAX, 1, SLS_ASCII, &o->id_len);
+	o->secret = sls_opt_str(L, &opt, OPT_SECRET, SLS_SECRET_MAX, 1, SLS_SECRET, &o->secret_len);
+	o->token = sls_opt_str(L, &opt, OPT_TOKEN, SLS_TOKEN_MAX, 1, SLS_SECRET | SLS_ASCII,
+	                       &o->token_len);
+	sls_opt_int(L, &opt, OPT_CONNECT_TIMEOUT, 1, SLS_TIMEOUT_MAX_MS, &connect_timeout);
+	sls_opt_int(L, &opt, OPT_TIMEOUT, 1, SLS_TIMEOUT_MAX_MS, &timeout);
+	sls_opt_int(L, &opt, OPT_MAX_ATTEMPTS, 1, SLS_ATTEMPTS_MAX, &attempts);
+	cfg->ssl_verify = sls_opt_bool(L, &opt, OPT_SSL_VERIFY, 1);
+	o->ca_file = sls_opt_str(L, &opt, OPT_CA_FILE, 4096, 1, 0, NULL);
+	o->ca_path = sls_opt_str(L, &opt, OPT_CA_PATH, 4096, 1, 0, NULL);
+	o->proxy = sls_opt_str(L, &opt, OPT_PROXY, 4096, 0, SLS_SECRET, NULL);
+	ua = sls_opt_str(L, &opt, OPT_USER_AGENT, 256, 0, SLS_ASCII, NULL);
+	cfg->transport = sls_opt_enum(L, &opt, OPT_TRANSPORT, sls_transports, SLS_TRANSPORT_AUTO);
+	o->role_arn = sls_opt_str(L, &opt, OPT_ROLE_ARN, 1024, 1, SLS_ASCII, NULL);
+	o->at_role_arn = opt.at[OPT_ROLE_ARN];
+	sls_opt_str(L, &opt, OPT_SESSION, 64, 1, SLS_ASCII, NULL);
+	o->at_session = opt.at[OPT_SESSION];
+	sls_opt_str(L, &opt, OPT_EXTERNAL_ID, 1024, 1, SLS_ASCII, NULL);
+	o->at_external = opt.at[OPT_EXTERNAL_ID];
+	sts = sls_opt_str(L, &opt, OPT_STS_ENDPOINT, 300, 1, SLS_ASCII, NULL);
+	o->at_sts = opt.at[OPT_STS_ENDPOINT];
 	if (sts != NULL && strncmp(sts, "https://", 8) != 0 && strncmp(sts, "http://", 7) != 0)
 		sls_args_fail(L, "%s: option 'sts_endpoint' must be an http:// or https:// URL "
 		              "(got \"%s\")", fn, sts);
-	lua_getfield(L, 1, "credentials");
-	o->at_credentials = lua_gettop(L);    /* stays: push_provider takes it */
+	o->at_credentials = opt.at[OPT_CREDENTIALS];  /* stays: push_provider takes it */
+	lua_pushvalue(L, o->at_credentials);
 	o->has_provider = !lua_isnil(L, -1);
 	if (o->has_provider) {
 		int ok = lua_istable(L, -1) || lua_isuserdata(L, -1);
@@ -369,6 +372,6 @@ void sls_client_register(lua_State *L)
 		{ NULL, NULL }
 	};
 
-	sls_args_anchor(L, client_options);
+	sls_opts_register(L, client_options);
 	sls_new_class(L, SLS_CLIENT_MT, &client_mt_key, meta, methods);
 }

@@ -28,35 +28,59 @@ enum { PAGE_LOGSTORE, PAGE_DASHBOARD, PAGE_SAVEDSEARCH };
  * page, the log search pages (logstore and savedsearch), or dashboards. */
 enum { FOR_ANY, FOR_SEARCH, FOR_DASHBOARD };
 
-static const char *const page_options[] = { "logstore", "dashboard", "savedsearch" };
 static const char *const page_paths[] = { "logsearch", "dashboard", "savedsearch" };
 
-/* Boolean switches: Lua option, URL parameter, where it applies. Passed as
+#define EMBED_OPTIONS(X) \
+	X(TICKET, "ticket") X(PROJECT, "project") \
+	X(LOGSTORE, "logstore") X(DASHBOARD, "dashboard") X(SAVEDSEARCH, "savedsearch") \
+	X(REGION, "region") X(CONSOLE, "console") X(SHARE, "share") \
+	X(HIDE_TOPBAR, "hide_topbar") X(HIDE_SIDEBAR, "hide_sidebar") \
+	X(IGNORE_TAB_LOCAL_STORAGE, "ignore_tab_local_storage") X(THEME, "theme") \
+	X(QUERY, "query") X(QUERY_BASE64, "query_base64") X(TIME_TYPE, "time_type") \
+	X(START_TIME, "start_time") X(END_TIME, "end_time") X(FILTERS, "filters") \
+	X(TOKEN, "token") X(AUTO_FRESH, "auto_fresh") \
+	X(KEY_DISPLAY_MODE, "key_display_mode") X(KEY_FILTER, "key_filter") \
+	X(TREE_CONFIG, "tree_config") X(TREE_BASE64, "tree_base64") X(PARAMS, "params") \
+	X(SUPPORT_REFRESH_TOKEN, "support_refresh_token") X(READ_ONLY, "read_only") \
+	X(HIDDEN_BACK, "hidden_back") X(HIDDEN_CHANGE_PROJECT, "hidden_change_project") \
+	X(HIDDEN_OVERVIEW, "hidden_overview") X(HIDDEN_ETL, "hidden_etl") \
+	X(HIDDEN_SHARE, "hidden_share") X(HIDDEN_INDEX_SETTING, "hidden_index_setting") \
+	X(HIDDEN_SAVED_SEARCH, "hidden_saved_search") X(HIDDEN_ALERT, "hidden_alert") \
+	X(HIDDEN_QUICK_ANALYSIS, "hidden_quick_analysis") \
+	X(HIDDEN_DOWNLOAD, "hidden_download") X(HIDDEN_FILTER, "hidden_filter") \
+	X(HIDDEN_TOKEN, "hidden_token") X(HIDDEN_PROJECT, "hidden_project") \
+	X(HIDDEN_EDIT, "hidden_edit") X(HIDDEN_REPORT, "hidden_report") \
+	X(HIDDEN_TITLE_SETTING, "hidden_title_setting") X(HIDDEN_RESET, "hidden_reset")
+
+enum { EMBED_OPTIONS(SLS_OPT_ENUM) N_EMBED_OPTIONS };
+static const char *const embed_options[] = { EMBED_OPTIONS(SLS_OPT_NAME) NULL };
+
+/* Boolean switches: option, URL parameter, where it applies. Passed as
  * "true" or "false" when given, left out when nil. */
 static const struct {
-	const char *option;
+	int         option;
 	const char *param;
 	int         scope;
 } switches[] = {
-	{ "support_refresh_token", "supportRefreshToken", FOR_ANY },
-	{ "read_only",             "readOnly",            FOR_ANY },
-	{ "hidden_back",           "hiddenBack",          FOR_ANY },
-	{ "hidden_change_project", "hiddenChangeProject", FOR_ANY },
-	{ "hidden_overview",       "hiddenOverview",      FOR_ANY },
-	{ "hidden_etl",            "hiddenEtl",           FOR_SEARCH },
-	{ "hidden_share",          "hiddenShare",         FOR_SEARCH },
-	{ "hidden_index_setting",  "hiddenIndexSetting",  FOR_SEARCH },
-	{ "hidden_saved_search",   "hiddenSavedSearch",   FOR_SEARCH },
-	{ "hidden_alert",          "hiddenAlert",         FOR_SEARCH },
-	{ "hidden_quick_analysis", "hiddenQuickAnalysis", FOR_SEARCH },
-	{ "hidden_download",       "hiddenDownload",      FOR_SEARCH },
-	{ "hidden_filter",         "hiddenFilter",        FOR_DASHBOARD },
-	{ "hidden_token",          "hiddenToken",         FOR_DASHBOARD },
-	{ "hidden_project",        "hiddenProject",       FOR_DASHBOARD },
-	{ "hidden_edit",           "hiddenEdit",          FOR_DASHBOARD },
-	{ "hidden_report",         "hiddenReport",        FOR_DASHBOARD },
-	{ "hidden_title_setting",  "hiddenTitleSetting",  FOR_DASHBOARD },
-	{ "hidden_reset",          "hiddenReset",         FOR_DASHBOARD },
+	{ OPT_SUPPORT_REFRESH_TOKEN, "supportRefreshToken", FOR_ANY },
+	{ OPT_READ_ONLY,             "readOnly",            FOR_ANY },
+	{ OPT_HIDDEN_BACK,           "hiddenBack",          FOR_ANY },
+	{ OPT_HIDDEN_CHANGE_PROJECT, "hiddenChangeProject", FOR_ANY },
+	{ OPT_HIDDEN_OVERVIEW,       "hiddenOverview",      FOR_ANY },
+	{ OPT_HIDDEN_ETL,            "hiddenEtl",           FOR_SEARCH },
+	{ OPT_HIDDEN_SHARE,          "hiddenShare",         FOR_SEARCH },
+	{ OPT_HIDDEN_INDEX_SETTING,  "hiddenIndexSetting",  FOR_SEARCH },
+	{ OPT_HIDDEN_SAVED_SEARCH,   "hiddenSavedSearch",   FOR_SEARCH },
+	{ OPT_HIDDEN_ALERT,          "hiddenAlert",         FOR_SEARCH },
+	{ OPT_HIDDEN_QUICK_ANALYSIS, "hiddenQuickAnalysis", FOR_SEARCH },
+	{ OPT_HIDDEN_DOWNLOAD,       "hiddenDownload",      FOR_SEARCH },
+	{ OPT_HIDDEN_FILTER,         "hiddenFilter",        FOR_DASHBOARD },
+	{ OPT_HIDDEN_TOKEN,          "hiddenToken",         FOR_DASHBOARD },
+	{ OPT_HIDDEN_PROJECT,        "hiddenProject",       FOR_DASHBOARD },
+	{ OPT_HIDDEN_EDIT,           "hiddenEdit",          FOR_DASHBOARD },
+	{ OPT_HIDDEN_REPORT,         "hiddenReport",        FOR_DASHBOARD },
+	{ OPT_HIDDEN_TITLE_SETTING,  "hiddenTitleSetting",  FOR_DASHBOARD },
+	{ OPT_HIDDEN_RESET,          "hiddenReset",         FOR_DASHBOARD },
 };
 #define NSWITCHES (sizeof switches / sizeof switches[0])
 
@@ -68,18 +92,6 @@ static const char *const reserved_params[] = {
 	"autoFresh", "keyDispalyMode", "keyFilter", "treeConfig", "treeEncode", NULL
 };
 
-static const char *const embed_options[] = {
-	"ticket", "project", "logstore", "dashboard", "savedsearch", "region",
-	"console", "share", "hide_topbar", "hide_sidebar", "ignore_tab_local_storage",
-	"theme", "query", "query_base64", "time_type", "start_time", "end_time",
-	"filters", "token", "auto_fresh", "key_display_mode", "key_filter",
-	"tree_config", "tree_base64", "params",
-	"support_refresh_token", "read_only", "hidden_back", "hidden_change_project",
-	"hidden_overview", "hidden_etl", "hidden_share", "hidden_index_setting",
-	"hidden_saved_search", "hidden_alert", "hidden_quick_analysis",
-	"hidden_download", "hidden_filter", "hidden_token", "hidden_project",
-	"hidden_edit", "hidden_report", "hidden_title_setting", "hidden_reset", NULL
-};
 
 void sls_embed_addpct(luaL_Buffer *b, const char *s, size_t n)
 {
@@ -139,21 +151,21 @@ static void check_scope(lua_State *L, int page, const char *option, int scope)
 {
 	if (scope == FOR_DASHBOARD && page != PAGE_DASHBOARD)
 		sls_args_fail(L, "%s: option '%s' is for dashboards only (got it with '%s')",
-		              FN, option, page_options[page]);
+		              FN, option, embed_options[OPT_LOGSTORE + page]);
 	if (scope == FOR_SEARCH && page == PAGE_DASHBOARD)
 		sls_args_fail(L, "%s: option '%s' is for logstore and savedsearch pages "
 		              "only (got it with 'dashboard')", FN, option);
 }
 
-/* A string option that belongs to some pages: sls_args_str, then the scope
- * check. The value stays on the stack (args.h). */
-static const char *scoped_str(lua_State *L, int page, const char *option, int scope,
-                              size_t max, size_t *len)
+/* A string option that belongs to some pages: sls_opt_str, then the scope
+ * check. */
+static const char *scoped_str(lua_State *L, const sls_opts *o, int page, int option,
+                              int scope, size_t max, size_t *len)
 {
-	const char *s = sls_args_str(L, 1, FN, option, max, 1, 0, len);
+	const char *s = sls_opt_str(L, o, option, max, 1, 0, len);
 
 	if (s != NULL)
-		check_scope(L, page, option, scope);
+		check_scope(L, page, embed_options[option], scope);
 	return s;
 }
 
@@ -184,9 +196,9 @@ static void add_encodable(lua_State *L, query_pairs *q, const char *name,
 }
 
 /* The console base: "cn", "intl" or an http(s) URL without query. */
-static const char *console_base(lua_State *L, size_t *n)
+static const char *console_base(lua_State *L, const sls_opts *o, size_t *n)
 {
-	const char *s = sls_args_str(L, 1, FN, "console", 2048, 1, 0, n);
+	const char *s = sls_opt_str(L, o, OPT_CONSOLE, 2048, 1, 0, n);
 	char d[96];
 	size_t i;
 
@@ -211,21 +223,19 @@ static const char *console_base(lua_State *L, size_t *n)
 	}
 	sls_args_fail(L, "%s: option 'console' must be \"cn\", \"intl\" or an http:// or "
 	              "https:// base URL without query (got %s)", FN,
-	              sls_args_describe(L, -1, d, sizeof d));
+	              sls_args_describe(L, o->at[OPT_CONSOLE], d, sizeof d));
 	return NULL;
 }
 
 /* filters: one string, or a list of them; one `filters=` parameter each. */
-static void add_filters(lua_State *L, int page, query_pairs *q)
+static void add_filters(lua_State *L, const sls_opts *o, int page, query_pairs *q)
 {
 	char name[32], d[96];
 	size_t n, i, count = 0, len;
 	const char *s;
-	int list;
+	int list = o->at[OPT_FILTERS];             /* stays: it holds the entries */
 
 	luaL_checkstack(L, 3, FN);
-	lua_getfield(L, 1, "filters");             /* stays: it holds the entries */
-	list = lua_gettop(L);
 	if (lua_isnil(L, list))
 		return;
 	check_scope(L, page, "filters", FOR_DASHBOARD);
@@ -281,14 +291,12 @@ static int name_cmp(const query_pairs *q, int a, int b)
  * The table stays on the stack, so its names and string values stay
  * referenced; numbers and booleans become strings anchored at index 2,
  * written by C (not by tostring, which a script may replace). */
-static void add_params(lua_State *L, query_pairs *q)
+static void add_params(lua_State *L, const sls_opts *o, query_pairs *q)
 {
-	int first = q->n, i, j, t, params;
+	int first = q->n, i, j, t, params = o->at[OPT_PARAMS];
 	char d[96];
 
 	luaL_checkstack(L, 4, FN);
-	lua_getfield(L, 1, "params");
-	params = lua_gettop(L);
 	if (lua_isnil(L, params))
 		return;
 	if (!lua_istable(L, params))
@@ -311,7 +319,8 @@ static void add_params(lua_State *L, query_pairs *q)
 		for (i = 0; i < (int)NSWITCHES; i++)
 			if (name_is(name, name_len, switches[i].param))
 				sls_args_fail(L, "%s: params.%s is set by option '%s'; use that "
-				              "instead", FN, switches[i].param, switches[i].option);
+				              "instead", FN, switches[i].param,
+				              embed_options[switches[i].option]);
 		if (name_is(name, name_len, "keyDisplayMode"))
 			sls_args_fail(L, "%s: params.keyDisplayMode is not a console parameter "
 			              "(the console spells it keyDispalyMode); use option "
@@ -356,7 +365,7 @@ static void add_params(lua_State *L, query_pairs *q)
 
 void sls_embed_register(lua_State *L)
 {
-	sls_args_anchor(L, embed_options);
+	sls_opts_register(L, embed_options);
 }
 
 int sls_embed_url(lua_State *L)
@@ -373,31 +382,32 @@ int sls_embed_url(lua_State *L)
 	sls_time_opt start, end;
 	luaL_Buffer b;
 	query_pairs q;
+	sls_opts o;
 
 	lua_settop(L, 1);
 	if (lua_isnoneornil(L, 1))
 		return sls_args_fail(L, "%s: expected a table of options (got nil)", FN);
-	sls_args_table(L, 1, FN, embed_options);
-	/* Room for every value kept below the buffer (args.h). */
-	luaL_checkstack(L, 40, FN);
 	lua_newtable(L);                 /* 2: anchors strings made below */
+	sls_opts_read(L, 1, FN, embed_options, &o);
+	/* Room for what the readers below push (args.h). */
+	luaL_checkstack(L, 8, FN);
 
 	/* Read and check: everything that may raise or push happens here. */
-	ticket = sls_args_str(L, 1, FN, "ticket", 16384, 1, 0, &ticket_len);
-	project = sls_args_str(L, 1, FN, "project", 256, 1, 0, &project_len);
+	ticket = sls_opt_str(L, &o, OPT_TICKET, 16384, 1, 0, &ticket_len);
+	project = sls_opt_str(L, &o, OPT_PROJECT, 256, 1, 0, &project_len);
 	if (ticket == NULL)
 		return sls_args_fail(L, "%s: option 'ticket' is required", FN);
 	if (project == NULL)
 		return sls_args_fail(L, "%s: option 'project' is required", FN);
 	for (i = 0; i < 3; i++) {
 		size_t n;
-		const char *v = sls_args_str(L, 1, FN, page_options[i], 1024, 1, 0, &n);
+		const char *v = sls_opt_str(L, &o, OPT_LOGSTORE + i, 1024, 1, 0, &n);
 		if (v == NULL)
 			continue;
 		if (page >= 0)
 			return sls_args_fail(L, "%s: options '%s' and '%s' exclude each other: "
-			                     "one link shows one page", FN, page_options[page],
-			                     page_options[i]);
+			                     "one link shows one page", FN, embed_options[OPT_LOGSTORE + page],
+			                     embed_options[OPT_LOGSTORE + i]);
 		page = i;
 		page_value = v;
 		page_len = n;
@@ -405,29 +415,30 @@ int sls_embed_url(lua_State *L)
 	if (page < 0)
 		return sls_args_fail(L, "%s: one of options 'logstore', 'dashboard' or "
 		                     "'savedsearch' is required", FN);
-	region = sls_args_str(L, 1, FN, "region", 63, 1, 0, NULL);
-	base = console_base(L, &base_len);
-	share = sls_args_bool(L, 1, FN, "share", page != PAGE_SAVEDSEARCH);
-	theme = sls_args_enum(L, 1, FN, "theme", themes, 0);
-	query = sls_args_str(L, 1, FN, "query", 65536, 0, 0, &query_len);
+	region = sls_opt_str(L, &o, OPT_REGION, 63, 1, 0, NULL);
+	base = console_base(L, &o, &base_len);
+	share = sls_opt_bool(L, &o, OPT_SHARE, page != PAGE_SAVEDSEARCH);
+	theme = sls_opt_enum(L, &o, OPT_THEME, themes, 0);
+	query = sls_opt_str(L, &o, OPT_QUERY, 65536, 0, 0, &query_len);
 	if (query != NULL)
 		check_scope(L, page, "query", FOR_SEARCH);
-	query_b64 = sls_args_bool(L, 1, FN, "query_base64", 0);
+	query_b64 = sls_opt_bool(L, &o, OPT_QUERY_BASE64, 0);
 	if (query_b64 && query == NULL)
 		return sls_args_fail(L, "%s: option 'query_base64' needs option 'query'", FN);
-	sls_embed_read_times(L, &time_type, &start, &end);
-	token = scoped_str(L, page, "token", FOR_DASHBOARD, 65536, &token_len);
-	auto_fresh = scoped_str(L, page, "auto_fresh", FOR_DASHBOARD, 16, &auto_fresh_len);
+	sls_embed_read_times(L, o.at[OPT_TIME_TYPE], o.at[OPT_START_TIME], o.at[OPT_END_TIME],
+	                     &time_type, &start, &end);
+	token = scoped_str(L, &o, page, OPT_TOKEN, FOR_DASHBOARD, 65536, &token_len);
+	auto_fresh = scoped_str(L, &o, page, OPT_AUTO_FRESH, FOR_DASHBOARD, 16, &auto_fresh_len);
 	if (auto_fresh != NULL && !sls_embed_valid_auto_fresh(auto_fresh, auto_fresh_len))
 		return sls_args_fail(L, "%s: option 'auto_fresh' must be a duration such as "
 		                     "\"30s\", \"5m\" or \"1h\", at least 15s (got %s)", FN,
-		                     sls_args_describe(L, -1, d, sizeof d));
-	display_mode = sls_args_enum(L, 1, FN, "key_display_mode", display_modes, -1);
+		                     sls_args_describe(L, o.at[OPT_AUTO_FRESH], d, sizeof d));
+	display_mode = sls_opt_enum(L, &o, OPT_KEY_DISPLAY_MODE, display_modes, -1);
 	if (display_mode >= 0)
 		check_scope(L, page, "key_display_mode", FOR_SEARCH);
-	key_filter = sls_args_str(L, 1, FN, "key_filter", 65536, 1, 0, &key_filter_len);
-	tree = sls_args_str(L, 1, FN, "tree_config", 65536, 1, 0, &tree_len);
-	tree_b64 = sls_args_bool(L, 1, FN, "tree_base64", 0);
+	key_filter = sls_opt_str(L, &o, OPT_KEY_FILTER, 65536, 1, 0, &key_filter_len);
+	tree = sls_opt_str(L, &o, OPT_TREE_CONFIG, 65536, 1, 0, &tree_len);
+	tree_b64 = sls_opt_bool(L, &o, OPT_TREE_BASE64, 0);
 	if (tree_b64 && tree == NULL)
 		return sls_args_fail(L, "%s: option 'tree_base64' needs option 'tree_config'", FN);
 
@@ -436,11 +447,11 @@ int sls_embed_url(lua_State *L)
 	if (region != NULL)
 		add_param_s(L, &q, "slsRegion", region);
 	add_param(L, &q, "sls_ticket", ticket, ticket_len);
-	if (sls_args_bool(L, 1, FN, "hide_topbar", 1))
+	if (sls_opt_bool(L, &o, OPT_HIDE_TOPBAR, 1))
 		add_param_s(L, &q, "hideTopbar", "true");
-	if (sls_args_bool(L, 1, FN, "hide_sidebar", 1))
+	if (sls_opt_bool(L, &o, OPT_HIDE_SIDEBAR, 1))
 		add_param_s(L, &q, "hideSidebar", "true");
-	if (sls_args_bool(L, 1, FN, "ignore_tab_local_storage", 1))
+	if (sls_opt_bool(L, &o, OPT_IGNORE_TAB_LOCAL_STORAGE, 1))
 		add_param_s(L, &q, "ignoreTabLocalStorage", "true");
 	if (share)
 		add_param_s(L, &q, "isShare", "true");
@@ -462,7 +473,7 @@ int sls_embed_url(lua_State *L)
 		add_param_s(L, &q, "startTime", num[1]);
 		add_param_s(L, &q, "endTime", num[2]);
 	}
-	add_filters(L, page, &q);
+	add_filters(L, &o, page, &q);
 	if (token != NULL)
 		add_param(L, &q, "token", token, token_len);
 	if (auto_fresh != NULL)
@@ -473,13 +484,13 @@ int sls_embed_url(lua_State *L)
 		add_param(L, &q, "keyFilter", key_filter, key_filter_len);
 	add_encodable(L, &q, "treeConfig", "treeEncode", tree, tree_len, tree_b64);
 	for (i = 0; i < (int)NSWITCHES; i++) {
-		int v = sls_args_bool(L, 1, FN, switches[i].option, -1);
+		int v = sls_opt_bool(L, &o, switches[i].option, -1);
 		if (v >= 0) {
-			check_scope(L, page, switches[i].option, switches[i].scope);
+			check_scope(L, page, embed_options[switches[i].option], switches[i].scope);
 			add_param_s(L, &q, switches[i].param, v ? "true" : "false");
 		}
 	}
-	add_params(L, &q);
+	add_params(L, &o, &q);
 
 	/* Write: only buffer operations from here on. */
 	luaL_buffinit(L, &b);

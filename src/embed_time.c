@@ -57,41 +57,39 @@ static int valid_relative_time(const char *s, size_t n, int is_end)
 	return i == n && digits >= 1 && digits <= 9 && letters >= 1 && letters <= 8;
 }
 
-/* start_time or end_time, read once; the value stays on the stack. */
-static void read_time(lua_State *L, const char *name, int is_end, sls_time_opt *t)
+/* start_time or end_time, the value at at (it stays on the stack). */
+static void read_time(lua_State *L, int at, const char *name, int is_end, sls_time_opt *t)
 {
 	char d[96];
 
 	memset(t, 0, sizeof *t);
-	luaL_checkstack(L, 1, FN);
-	lua_getfield(L, 1, name);
-	if (lua_type(L, -1) != LUA_TSTRING) {
-		t->given = sls_args_int_at(L, -1, FN, name, 0, TIME_MAX, &t->secs);
+	if (lua_type(L, at) != LUA_TSTRING) {
+		t->given = sls_args_int_at(L, at, FN, name, 0, TIME_MAX, &t->secs);
 		return;
 	}
-	t->text = sls_args_str_at(L, -1, FN, name, 32, 1, 0, &t->len);
+	t->text = sls_args_str_at(L, at, FN, name, 32, 1, 0, &t->len);
 	if (!valid_relative_time(t->text, t->len, is_end))
 		sls_args_fail(L, "%s: option '%s' must be Unix seconds, or for time_type -2 "
 		              "and -3 a relative time such as %s (got %s)", FN, name,
 		              is_end ? "\"now\", \"absolute\" or \"-5m\"" : "\"-10m\"",
-		              sls_args_describe(L, -1, d, sizeof d));
+		              sls_args_describe(L, at, d, sizeof d));
 	t->given = t->relative = 1;
 }
 
 /* The time options: time_type, start_time, end_time, checked together.
  * Fills the strings to send; *type_out is 0 when no queryTimeType goes. */
-void sls_embed_read_times(lua_State *L, long long *type_out, sls_time_opt *start,
-                          sls_time_opt *end)
+void sls_embed_read_times(lua_State *L, int at_type, int at_start, int at_end,
+                          long long *type_out, sls_time_opt *start, sls_time_opt *end)
 {
 	long long type = 0;
 	int has_type;
 
-	has_type = sls_args_int(L, 1, FN, "time_type", -3, 99, &type);
+	has_type = sls_args_int_at(L, at_type, FN, "time_type", -3, 99, &type);
 	if (has_type && !valid_time_type(type))
 		sls_args_fail(L, "%s: option 'time_type' must be 1..27, -2, -3 or 99 "
 		              "(got %lld)", FN, type);
-	read_time(L, "start_time", 0, start);
-	read_time(L, "end_time", 1, end);
+	read_time(L, at_start, "start_time", 0, start);
+	read_time(L, at_end, "end_time", 1, end);
 	if (start->given != end->given)
 		sls_args_fail(L, "%s: options 'start_time' and 'end_time' go together "
 		              "(got only %s)", FN, start->given ? "start_time" : "end_time");

@@ -14,11 +14,11 @@ typedef struct sls_time_opt {
 	size_t      len;
 } sls_time_opt;
 
-/* Reads time_type, start_time and end_time from the options at 1, checked
- * together (raises on misuse); *type_out is 0 when no queryTimeType goes.
- * The values read stay on the stack. */
-void sls_embed_read_times(lua_State *L, long long *type_out, sls_time_opt *start,
-                          sls_time_opt *end);
+/* Checks time_type, start_time and end_time (the values at the stack
+ * indices given, which stay there) together, raising on misuse; *type_out
+ * is 0 when no queryTimeType goes. */
+void sls_embed_read_times(lua_State *L, int at_type, int at_start, int at_end,
+                          long long *type_out, sls_time_opt *start, sls_time_opt *end);
 /* autoFresh: "30s", "5m", "1h", at least 15 seconds. */
 int  sls_embed_valid_auto_fresh(const char *s, size_t n);
 

@@ -109,7 +109,12 @@ void sls_request_raw(const sls_request *r, const char *path, sls_buf *out, size_
 {
 	size_t i;
 
+	size_t total = strlen(path) + 64;
+
+	for (i = 0; i < r->nheaders; i++)
+		total += strlen(r->headers[i].key) + strlen(r->headers[i].value) + 4;
 	sls_buf_clear(out);
+	sls_buf_reserve(out, total);          /* once: no copy of the bytes grown */
 	sls_buf_adds(out, "POST ");
 	sls_buf_adds(out, path);
 	sls_buf_adds(out, " HTTP/1.1\r\n");

@@ -1,7 +1,6 @@
 #include "response.h"
 
 #include <string.h>
-#include <strings.h>
 
 static int is_blank(char c)
 {
@@ -42,21 +41,6 @@ int sls_header_next(const char **cur, const char *end, sls_span *name, sls_span 
 	return 0;
 }
 
-int sls_header_find(const char *head, size_t n, const char *name, sls_span *value)
-{
-	const char *cur = head, *end = head + n;
-	size_t len = strlen(name);
-	sls_span k, v;
-
-	while (sls_header_next(&cur, end, &k, &v)) {
-		if (k.n == len && strncasecmp(k.p, name, len) == 0) {
-			*value = v;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 int sls_retryable_status(long status, const char *code)
 {
 	if (status >= 500 || status == 429)
@@ -79,13 +63,12 @@ int sls_looks_like_html(const char *body, size_t n)
 	return i < n && body[i] == '<';
 }
 
-long sls_retry_after(const char *head, size_t n)
+long sls_retry_after(sls_span v)
 {
-	sls_span v;
 	long secs = 0;
 	size_t i;
 
-	if (!sls_header_find(head, n, "retry-after", &v) || v.n == 0 || v.n > 6)
+	if (v.n == 0 || v.n > 6)
 		return -1;
 	for (i = 0; i < v.n; i++) {
 		if (v.p[i] < '0' || v.p[i] > '9')

@@ -12,15 +12,13 @@ typedef struct sls_span {
 /* Steps through raw header lines ("Name: value\r\n"), skipping the status
  * line. Returns 0 at the end. Names are as sent; values are trimmed. */
 int sls_header_next(const char **cur, const char *end, sls_span *name, sls_span *value);
-/* The value of the first header called name (lower-case), case-insensitive. */
-int sls_header_find(const char *head, size_t n, const char *name, sls_span *value);
 
 /* Whether a server answer is worth another attempt: 5xx, 429, ServerBusy,
  * InternalServerError and the quota / throttling family. */
 int sls_retryable_status(long status, const char *code);
 /* Whether a body starts like an HTML page (a proxy's error page). */
 int sls_looks_like_html(const char *body, size_t n);
-/* Retry-After as delta seconds; -1 when absent or not a small integer. */
-long sls_retry_after(const char *head, size_t n);
+/* A Retry-After value as delta seconds; -1 when not a small integer. */
+long sls_retry_after(sls_span value);
 
 #endif

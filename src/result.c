@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "date.h"
 #include "response.h"
@@ -79,13 +80,53 @@ int sls_result_failure(lua_State *L, sls_call *k)
 	return 3;
 }
 
-/* Pushes the response headers as a table with lower-case names. */
-static void push_headers(lua_State *L, const char *cur, const char *end)
+/* The headers the call reads itself, found while the table is made. */
+typedef struct known_headers {
+	sls_span request_id, date, retry_after;
+	int      has_request_id, has_date, has_retry_after;
+} known_headers;
+
+static void note_known(const char *name, size_t n, sls_span v, known_headers *h)
 {
-	sls_span k, v;
+	if (n == 15 && memcmp(name, "x-log-requestid", 15) == 0 && !h->has_request_id) {
+		h->request_id = v;
+		h->has_request_id = 1;
+	} else if (n == 4 && memcmp(name, "date", 4) == 0 && !h->has_date) {
+		h->date = v;
+		h->has_date = 1;
+	} else if (n == 11 && memcmp(name, "retry-after", 11) == 0 && !h->has_retry_after) {
+		h->retry_after = v;
+		h->has_retry_after = 1;
+	}
+}
+
+#define SEEN_MAX 32
+
+/* Whether a header of this name (case aside) may have come before: the
+ * first SEEN_MAX names are remembered and compared in C; past them every
+ * name is looked up in the table. */
+static int seen_before(sls_span *seen, size_t *nseen, sls_span k)
+{
 	size_t i;
+
+	if (*nseen == SEEN_MAX)
+		return 1;
+	for (i = 0; i < *nseen; i++)
+		if (seen[i].n == k.n && strncasecmp(seen[i].p, k.p, k.n) == 0)
+			return 1;
+	seen[(*nseen)++] = k;
+	return 0;
+}
+
+/* Pushes the response headers as a table with lower-case names, in one
+ * pass that also finds the headers in h (their first occurrence). */
+static void push_headers(lua_State *L, const char *cur, const char *end, known_headers *h)
+{
+	sls_span k, v, seen[SEEN_MAX];
+	size_t i, nseen = 0;
 	char name[128];
 
+	memset(h, 0, sizeof *h);
 	lua_createtable(L, 0, 8);
 	while (sls_header_next(&cur, end, &k, &v)) {
 		if (k.n >= sizeof name)
@@ -94,10 +135,11 @@ static void push_headers(lua_State *L, const char *cur, const char *end)
 			char ch = k.p[i];
 			name[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
 		}
+		note_known(name, k.n, v, h);
 		lua_pushlstring(L, name, k.n);
-		lua_pushvalue(L, -1);
-		lua_rawget(L, -3);
-		if (lua_isnil(L, -1)) {
+		if (!seen_before(seen, &nseen, k)) {
+			lua_pushlstring(L, v.p, v.n);
+		} else if (lua_pushvalue(L, -1), lua_rawget(L, -3), lua_isnil(L, -1)) {
 			lua_pop(L, 1);
 			lua_pushlstring(L, v.p, v.n);
 		} else {                      /* repeated: joined as RFC 9110 allows */
@@ -175,18 +217,21 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	const char *field = k->action == SLS_ACTION_TICKET ? "ticket" : "accessToken";
 	const char *code, *msg, *value, *html;
 	long status = k->x.answer.status;
-	sls_span v;
-	int json;
+	known_headers h;
+	int json, headers;
 
 	luaL_checkstack(L, 10, "sls: result");
 	sls_outcome_clear(o);
 	sls_result_forget(L, k);              /* the last attempt's extras */
 	o->status = status;
-	o->retry_after = sls_retry_after(head, head_n);
-	if (sls_header_find(head, head_n, "x-log-requestid", &v))
-		sls_text_clean(o->request_id, sizeof o->request_id, v.p, v.n, secrets, nsecrets);
-	if (sls_header_find(head, head_n, "date", &v))
-		o->have_date = sls_date_parse_rfc1123(v.p, v.n, &o->server_date);
+	push_headers(L, head, head + head_n, &h);
+	headers = lua_gettop(L);
+	o->retry_after = h.has_retry_after ? sls_retry_after(h.retry_after) : -1;
+	if (h.has_request_id)
+		sls_text_clean(o->request_id, sizeof o->request_id, h.request_id.p,
+		               h.request_id.n, secrets, nsecrets);
+	if (h.has_date)
+		o->have_date = sls_date_parse_rfc1123(h.date.p, h.date.n, &o->server_date);
 	html = sls_looks_like_html(body, body_n) ? "an HTML page instead of an SLS "
 	       "answer (a proxy or gateway in between?)" : NULL;
 
@@ -247,7 +292,7 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	}
 	lua_pushinteger(L, (lua_Integer)status);
 	lua_setfield(L, -2, "status");
-	push_headers(L, head, head + head_n);
+	lua_pushvalue(L, headers);
 	lua_setfield(L, -2, "headers");
 	lua_pushvalue(L, json);
 	lua_setfield(L, -2, "body");

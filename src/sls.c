@@ -42,7 +42,7 @@ static int default_call(lua_State *L, int action)
 	lua_settop(L, 1);
 	push_default(L);
 	lua_insert(L, 1);                     /* client, opts */
-	return sls_call_run(L, sls_call_new(L, 1, action, 2));
+	return sls_call_run(L, sls_call_new(L, 1, action, 2, 0));
 }
 
 static int default_create_ticket(lua_State *L)

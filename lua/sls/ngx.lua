@@ -172,6 +172,10 @@ end
 
 local warned = {}
 
+-- Calls that are over, for sls._call to use again (at most SPARE_MAX: the
+-- calls in flight at once in a busy worker).
+local spare, SPARE_MAX = {}, 64
+
 -- Logs, once per worker and reason, that a call blocks this worker.
 local function warn_blocking(why, phase)
   if warned[why] then return end
@@ -217,7 +221,17 @@ return function(sls, methods)
       if not use_cosockets(t[1], t[2]) then
         return blocking(client, opts)
       end
-      return run(client, new_call(client, action, opts))
+      -- A call that is over serves the next one when C finds it can (its
+      -- buffers keep their memory). Taken off the list before the call
+      -- yields, so no two calls ever share one.
+      local n = #spare
+      local old = spare[n]
+      if old then spare[n] = nil end
+      local call = new_call(client, action, opts, old)
+      local res, err, detail = run(client, call)
+      n = #spare
+      if n < SPARE_MAX then spare[n + 1] = call end
+      return res, err, detail
     end
     sls[action] = function(opts)
       return methods[action](default(), opts)
