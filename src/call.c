@@ -535,7 +535,6 @@ void sls_call_register(lua_State *L)
 	};
 	static const luaL_Reg methods[] = {
 		{ "next",        call_next },
-		{ "io",          call_io },
 		{ "credentials", call_credentials },
 		{ NULL, NULL }
 	};
@@ -547,6 +546,7 @@ void sls_call_register(lua_State *L)
 	sls_opts_register(L, ticket_options);
 	sls_opts_register(L, refresh_options);
 	sls_new_class(L, SLS_CALL_MT, &call_mt_key, meta, methods);
+	sls_exio_method(L, SLS_CALL_MT, "io", call_io);
 	/* A client's calls are this file's: they join its methods here, so
 	 * client.c needs nothing from above it. */
 	luaL_getmetatable(L, SLS_CLIENT_MT);

@@ -14,14 +14,46 @@ long long sls_exio_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *const io_next[] = {
-	"handshake", "send", "read", "keepalive", "close", "resend"
+/* The protocol's words, the upvalues of every io method (sls_exio_method):
+ * pushed and compared as the Lua strings they are, not hashed from C text
+ * on every operation. The first six are SLS_NEXT_* + 1. */
+static const char *const words[] = {
+	"handshake", "send", "read", "keepalive", "close", "resend", "connect", NULL
 };
+enum { UP_HANDSHAKE = 1, UP_SEND, UP_READ, UP_CONNECT = 7, N_WORDS = 7 };
+
+void sls_exio_method(lua_State *L, const char *mt, const char *name, lua_CFunction f)
+{
+	int i;
+
+	luaL_getmetatable(L, mt);
+	lua_getfield(L, -1, "__index");
+	for (i = 0; words[i] != NULL; i++)
+		lua_pushstring(L, words[i]);
+	lua_pushcclosure(L, f, N_WORDS);
+	lua_setfield(L, -2, name);
+	lua_pop(L, 2);
+}
+
+/* The operation at 2: one of the words, else luaL_checkoption's error. */
+static int io_op(lua_State *L)
+{
+	static const char *const ops[] = { "connect", "handshake", "send", "read", NULL };
+
+	if (lua_rawequal(L, 2, lua_upvalueindex(UP_READ)))
+		return SLS_IO_READ;
+	if (lua_rawequal(L, 2, lua_upvalueindex(UP_SEND)))
+		return SLS_IO_SEND;
+	if (lua_rawequal(L, 2, lua_upvalueindex(UP_CONNECT)))
+		return SLS_IO_CONNECT;
+	if (lua_rawequal(L, 2, lua_upvalueindex(UP_HANDSHAKE)))
+		return SLS_IO_HANDSHAKE;
+	return luaL_checkoption(L, 2, NULL, ops);
+}
 
 int sls_exio_args(lua_State *L, sls_exchange *x)
 {
-	static const char *const ops[] = { "connect", "handshake", "send", "read", NULL };
-	int io = luaL_checkoption(L, 2, NULL, ops), verdict;
+	int io = io_op(L), verdict;
 	const char *data = NULL;
 	size_t n = 0, want;
 	long ms;
@@ -31,7 +63,7 @@ int sls_exio_args(lua_State *L, sls_exchange *x)
 	verdict = sls_exchange_next(x, io, lua_toboolean(L, 3), data, n, lua_tostring(L, 4),
 	                            (int)luaL_optinteger(L, 5, 0), sls_exio_now_ms(), &want, &ms);
 	lua_settop(L, 1);
-	lua_pushstring(L, io_next[verdict]);
+	lua_pushvalue(L, lua_upvalueindex(verdict + 1));
 	lua_pushinteger(L, verdict == SLS_NEXT_READ ? (lua_Integer)want : ms);
 	lua_pushinteger(L, ms);
 	return verdict;

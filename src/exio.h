@@ -8,7 +8,10 @@
 
 /* Milliseconds of a monotonic clock: deadlines. */
 long long sls_exio_now_ms(void);
-/* Reads (self, op, ok_or_data, err, reused), runs the exchange's decision
+/* Sets the io method name of the class mt's methods to f, a closure with
+ * the protocol's words as upvalues, which sls_exio_args needs. */
+void sls_exio_method(lua_State *L, const char *mt, const char *name, lua_CFunction f);
+/* In an io method: reads (self, op, ok_or_data, err, reused), runs the exchange's decision
  * and leaves self, the verdict's name and two numbers (want or ms, ms) on
  * the stack; returns the verdict (SLS_NEXT_*). */
 int  sls_exio_args(lua_State *L, sls_exchange *x);

@@ -282,7 +282,6 @@ void sls_fetch_register(lua_State *L)
 {
 	static const luaL_Reg fetch_methods[] = {
 		{ "request",       fetch_request },
-		{ "io",            fetch_io },
 		{ "result",        fetch_result },
 		{ NULL, NULL }
 	};
@@ -291,4 +290,5 @@ void sls_fetch_register(lua_State *L)
 
 	sls_new_class(L, ANSWER_MT, &answer_mt_key, answer_meta, NULL);
 	sls_new_class(L, FETCH_MT, &fetch_mt_key, fetch_meta, fetch_methods);
+	sls_exio_method(L, FETCH_MT, "io", fetch_io);
 }

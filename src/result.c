@@ -8,9 +8,37 @@
 #include "response.h"
 
 static char json_decode_key;      /* registry: cjson.safe.decode */
+static char keys_key;             /* registry: the result's field names */
+
+/* The success table's field names, made once: setting a field from a C
+ * string would hash it on every call. */
+enum { K_TICKET = 1, K_ACCESS_TOKEN, K_REQUEST_ID, K_STATUS, K_HEADERS, K_BODY,
+       K_EXPIRES_AT, K_TOKEN_EXPIRES_AT };
+static const char *const result_keys[] = {
+	"ticket", "access_token", "request_id", "status", "headers", "body", "expires_at",
+	"access_token_expires_at", NULL
+};
+
+/* t[key k] = the value on top (popped); t at idx, the keys at keys. */
+static void set_key(lua_State *L, int idx, int keys, int k)
+{
+	lua_rawgeti(L, keys, k);
+	lua_insert(L, -2);
+	lua_rawset(L, idx);
+}
 
 void sls_result_register(lua_State *L)
 {
+	int i;
+
+	lua_pushlightuserdata(L, &keys_key);
+	lua_newtable(L);
+	for (i = 0; result_keys[i] != NULL; i++) {
+		lua_pushstring(L, result_keys[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_rawset(L, LUA_REGISTRYINDEX);
+
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "cjson.safe");
 	lua_call(L, 1, 1);
@@ -218,9 +246,9 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	const char *code, *msg, *value, *html;
 	long status = k->x.answer.status;
 	known_headers h;
-	int json, headers;
+	int json, headers, at_value, keys, res;
 
-	luaL_checkstack(L, 10, "sls: result");
+	luaL_checkstack(L, 16, "sls: result");
 	sls_outcome_clear(o);
 	sls_result_forget(L, k);              /* the last attempt's extras */
 	o->status = status;
@@ -283,30 +311,35 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 		return 0;
 	}
 
+	at_value = lua_gettop(L);
+	lua_pushlightuserdata(L, &keys_key);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+	keys = lua_gettop(L);
 	lua_createtable(L, 0, 8);
-	lua_pushvalue(L, -2);
-	lua_setfield(L, -2, k->action == SLS_ACTION_TICKET ? "ticket" : "access_token");
+	res = lua_gettop(L);
+	lua_pushvalue(L, at_value);
+	set_key(L, res, keys, k->action == SLS_ACTION_TICKET ? K_TICKET : K_ACCESS_TOKEN);
 	if (o->request_id[0] != '\0') {
 		lua_pushstring(L, o->request_id);
-		lua_setfield(L, -2, "request_id");
+		set_key(L, res, keys, K_REQUEST_ID);
 	}
 	lua_pushinteger(L, (lua_Integer)status);
-	lua_setfield(L, -2, "status");
+	set_key(L, res, keys, K_STATUS);
 	lua_pushvalue(L, headers);
-	lua_setfield(L, -2, "headers");
+	set_key(L, res, keys, K_HEADERS);
 	lua_pushvalue(L, json);
-	lua_setfield(L, -2, "body");
+	set_key(L, res, keys, K_BODY);
 	{
 		long long exp = k->has_exp ? k->exp : SLS_DEFAULT_EXPIRY;
 		long long at = k->has_at ? k->at : SLS_DEFAULT_EXPIRY;
 		if (k->action == SLS_ACTION_TICKET) {
 			lua_pushinteger(L, (lua_Integer)(k->sent_at + exp));
-			lua_setfield(L, -2, "expires_at");
+			set_key(L, res, keys, K_EXPIRES_AT);
 			if (at > exp)
 				at = exp;
 		}
 		lua_pushinteger(L, (lua_Integer)(k->sent_at + at));
-		lua_setfield(L, -2, "access_token_expires_at");
+		set_key(L, res, keys, K_TOKEN_EXPIRES_AT);
 	}
 	return 1;
 }
