@@ -252,7 +252,7 @@ void sls_opts_read(lua_State *L, int idx, const char *fn, const char *const name
 	for (i = 0; i < n; i++)
 		o->at[i] = nil;
 	if (lua_isnoneornil(L, idx))
-		return;
+		goto room;
 	if (!lua_istable(L, idx))
 		sls_args_fail(L, "%s: expected a table of options (got %s)", fn,
 		              sls_args_describe(L, idx, d, sizeof d));
@@ -280,13 +280,16 @@ void sls_opts_read(lua_State *L, int idx, const char *fn, const char *const name
 			lua_pop(L, 1);
 		}
 	}
-	if (plain)
-		return;
-	/* A metatable may supply options through __index: each name read once. */
-	for (i = 0; i < n; i++) {
-		lua_getfield(L, idx, names[i]);
-		o->at[i] = lua_gettop(L);
+	if (!plain) {
+		/* A metatable may supply options through __index: each name read once. */
+		for (i = 0; i < n; i++) {
+			lua_getfield(L, idx, names[i]);
+			o->at[i] = lua_gettop(L);
+		}
 	}
+room:
+	/* The caller keeps the room a C function starts with, above the values. */
+	luaL_checkstack(L, LUA_MINSTACK, fn);
 }
 
 const char *sls_opt_str(lua_State *L, const sls_opts *o, int i, size_t max, int nonempty,

@@ -74,7 +74,8 @@ typedef struct sls_opts {
  * also keeps the names interned). */
 void sls_opts_register(lua_State *L, const char *const names[]);
 /* The options at idx (a table, or nil/none for none given) into o; may push
- * up to as many values as there are names, plus two. */
+ * up to as many values as there are names, plus two, and leaves room for
+ * LUA_MINSTACK more, as a C function has on entry. */
 void sls_opts_read(lua_State *L, int idx, const char *fn, const char *const names[],
                    sls_opts *o);
 /* Readers of option i: sls_args_*_at on its slot, named in messages by its

@@ -72,6 +72,9 @@ static sls_call *reuse(lua_State *L, int spare, size_t need)
 	raw = k->raw;
 	sls_buf_clear(&raw);                  /* it held the security token */
 	answer = k->x.answer;
+	sls_buf_clear(&answer.head);          /* and the last answer, its ticket */
+	sls_buf_clear(&answer.body);
+	sls_buf_clear(&answer.line);
 	room = k->room;
 	memset(k, 0, sizeof *k);
 	k->raw = raw;

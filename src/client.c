@@ -118,7 +118,6 @@ static void read_options(lua_State *L, sls_config *cfg, sls_options *o)
 	int at_endpoint, at_region;
 
 	sls_opts_read(L, 1, fn, client_options, &opt);
-	luaL_checkstack(L, 4, fn);
 	endpoint = sls_opt_str(L, &opt, OPT_ENDPOINT, 300, 1, 0, &endpoint_len);
 	at_endpoint = opt.at[OPT_ENDPOINT];
 	region = sls_opt_str(L, &opt, OPT_REGION, 63, 1, 0, NULL);

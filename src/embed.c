@@ -388,9 +388,7 @@ int sls_embed_url(lua_State *L)
 	if (lua_isnoneornil(L, 1))
 		return sls_args_fail(L, "%s: expected a table of options (got nil)", FN);
 	lua_newtable(L);                 /* 2: anchors strings made below */
-	sls_opts_read(L, 1, FN, embed_options, &o);
-	/* Room for what the readers below push (args.h). */
-	luaL_checkstack(L, 8, FN);
+	sls_opts_read(L, 1, FN, embed_options, &o);   /* leaves LUA_MINSTACK free */
 
 	/* Read and check: everything that may raise or push happens here. */
 	ticket = sls_opt_str(L, &o, OPT_TICKET, 16384, 1, 0, &ticket_len);
