@@ -75,6 +75,65 @@ describe("create_ticket", function()
     assert.same({ ticket = t.ticket, accessTokenExpirationTime = "300" }, seen.query)
   end)
 
+  -- Within one second a client signs a request once (sls_memo in src/client.h)
+  -- and sends the same bytes again; anything that changes the request
+  -- makes it sign anew.
+  describe("the request signed once per second", function()
+    it("sends the same bytes within a second, and what each call asks", function()
+      local client = emu:client()
+      local t = os.time()
+      local a = sls._prepare(client, "create_ticket", { expiration_time = 60 }, t)
+      local b = sls._prepare(client, "create_ticket", { expiration_time = 60 }, t)
+      assert.equal(a.raw, b.raw)
+      for _, other in ipairs {
+        { { expiration_time = 61 }, t }, { {}, t },
+        { { expiration_time = 60, access_token_expiration_time = 60 }, t },
+        { { expiration_time = 60 }, t + 1 },
+      } do
+        local c = sls._prepare(client, "create_ticket", other[1], other[2])
+        assert.not_equal(a.raw, c.raw)
+        assert.not_equal(a.headers.authorization, c.headers.authorization)
+      end
+      local r = sls._prepare(client, "refresh_token", { ticket = "t1" }, t)
+      assert.matches("^POST /token/refresh%?ticket=t1 ", r.raw)
+    end)
+
+    it("mints, refreshes and mints again within a second over libcurl", function()
+      -- libcurl sends the client's scratch request: a refresh in between
+      -- must not leave its request there for the next mint.
+      local client = emu:client()
+      for _ = 1, 3 do
+        local t = assert(client:create_ticket { expiration_time = 600 })
+        assert(client:refresh_token { ticket = t.ticket })
+      end
+      local log = emu:stats().log
+      assert.equal(6, #log)
+      for i = 1, 6, 2 do
+        assert.equal("/tickets", log[i].path)
+        assert.equal("/token/refresh", log[i + 1].path)
+      end
+    end)
+
+    it("signs anew with keys that changed, whatever the second", function()
+      local n = 0
+      local client = sls.new {
+        endpoint = emu.url,
+        -- Keys that are due at once: every call asks, and gets new ones.
+        credentials = { get = function(_, now)
+          n = n + 1
+          return { access_key_id = "LTAI5tRotating", access_key_secret = "secret-" .. n,
+                   security_token = "token-" .. n, expiration = now + 1 }
+        end },
+      }
+      local t = os.time()
+      local a = sls._prepare(client, "create_ticket", {}, t)
+      local b = sls._prepare(client, "create_ticket", {}, t)
+      assert.equal(2, n)
+      assert.not_equal(a.headers.authorization, b.headers.authorization)
+      assert.equal("token-2", b.headers["x-acs-security-token"])
+    end)
+  end)
+
   it("returns the server's error for an unknown ticket", function()
     local res, err, detail = emu:client():refresh_token { ticket = "not-issued" }
     assert.is_nil(res)

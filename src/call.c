@@ -143,9 +143,44 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts, int spare)
 
 /* ------------------------------------------------------ the decisions */
 
+/* Whether the client's last request (c->memo) is the one k would build
+ * at now: signed for the same second, with the same keys, for the same
+ * action and options (a ticket to refresh is never kept). */
+static int memo_fits(const sls_client *c, const sls_call *k, time_t now)
+{
+	const sls_memo *m = &c->memo;
+
+	return m->valid && k->ticket == NULL && m->signed_at == now &&
+	       m->creds_gen == c->creds.gen && m->action == k->action &&
+	       m->has_exp == k->has_exp && m->exp == k->exp &&
+	       m->has_at == k->has_at && m->at == k->at;
+}
+
+/* k's request, just built, kept as the client's memo. */
+static void memo_keep(sls_client *c, const sls_call *k, time_t now)
+{
+	sls_memo *m = &c->memo;
+
+	sls_buf_clear(&m->raw);
+	sls_buf_add(&m->raw, k->raw.data, k->raw.len);
+	m->action = k->action;
+	m->has_exp = k->has_exp;
+	m->exp = k->exp;
+	m->has_at = k->has_at;
+	m->at = k->at;
+	m->signed_at = now;
+	m->creds_gen = c->creds.gen;
+	m->token_at = k->token_at;
+	m->token_len = k->token_len;
+	m->sig_at = k->sig_at;
+	m->sig_len = k->sig_len;
+	m->valid = !m->raw.oom;
+}
+
 /* Builds and signs the attempt's request into the client's scratch and a
- * copy of its bytes into k->raw. 1, 0 out of memory, -1 a clock outside
- * 1970..9999. */
+ * copy of its bytes into k->raw; the same request as the last one, within
+ * its second, is copied instead (sls_memo). 1, 0 out of memory, -1 a clock
+ * outside 1970..9999. */
 static int build(sls_client *c, sls_call *k, time_t now)
 {
 	size_t value_at[SLS_MAX_HEADERS], i;
@@ -154,6 +189,16 @@ static int build(sls_client *c, sls_call *k, time_t now)
 	char num[24];
 	int r;
 
+	if (memo_fits(c, k, now)) {
+		sls_buf_clear(&k->raw);
+		sls_buf_add(&k->raw, c->memo.raw.data, c->memo.raw.len);
+		k->token_at = c->memo.token_at;
+		k->token_len = c->memo.token_len;
+		k->sig_at = c->memo.sig_at;
+		k->sig_len = c->memo.sig_len;
+		return k->raw.oom ? 0 : 1;
+	}
+	c->memo.valid = 0;                    /* c->req is about to change */
 	sls_request_reset(&c->req, k->action == SLS_ACTION_TICKET ? "/tickets"
 	                                                         : "/token/refresh");
 	if (k->has_at) {
@@ -199,6 +244,8 @@ static int build(sls_client *c, sls_call *k, time_t now)
 			}
 		}
 	}
+	if (k->ticket == NULL)
+		memo_keep(c, k, now);
 	return 1;
 }
 

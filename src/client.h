@@ -37,12 +37,27 @@ typedef struct sls_config {
 	long         timeout;          /* ms, one attempt end to end */
 } sls_config;
 
+/* The last request built, and what for (call.c). Within one second, with
+ * the same keys and options, a request is the same bytes: only its Date
+ * and the signature over it change from call to call. Valid only while
+ * the client's req holds that request, which libcurl sends. */
+typedef struct sls_memo {
+	int           valid;
+	int           action, has_exp, has_at;
+	long long     exp, at;
+	time_t        signed_at;     /* the time in its Date */
+	unsigned long creds_gen;     /* the keys it was signed with */
+	size_t        token_at, token_len, sig_at, sig_len;
+	sls_buf       raw;           /* its bytes: wiped */
+} sls_memo;
+
 typedef struct sls_client {
 	int             open;
 	sls_config      cfg;
 	sls_creds_cache creds;
 	sls_http        http;          /* libcurl: one handle, kept alive */
 	sls_request     req;           /* scratch: built and used without yielding */
+	sls_memo        memo;
 	sls_sign_ctx    sign;
 	long long       skew;          /* server clock minus ours, seconds */
 	uint32_t        rng;           /* jitter */

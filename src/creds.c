@@ -52,6 +52,7 @@ static void drop_keys(sls_creds_cache *k)
 	free_secret(&k->secret);
 	free_secret(&k->token);
 	k->secret_len = 0;
+	k->gen++;                 /* whatever was signed with them is stale */
 }
 
 int sls_creds_fix(sls_creds_cache *k, const char *id, size_t id_len, const char *secret,

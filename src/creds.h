@@ -18,6 +18,7 @@ typedef struct sls_creds_cache {
 	long long  expires;        /* 0: never, as far as anyone knows */
 	long long  due;            /* ask the provider from then on; 0: never */
 	int        provider;       /* registry ref, or LUA_NOREF for fixed keys */
+	unsigned long gen;         /* counts changes of the keys */
 	char       error[SLS_TEXT_MAX + 1];   /* the provider's last failure */
 } sls_creds_cache;
 

@@ -1,12 +1,14 @@
-/* sls.embed_url(opts): the console link for a ticket. Pure string building;
- * the result is built in a luaL_Buffer, so a raise leaks nothing.
+/* sls.embed_url(opts): the console link for a ticket. Pure string building:
+ * everything is read and checked first, then the link's length counted and
+ * the link written at once, in a C array or a userdata, so a raise leaks
+ * nothing.
  *
  * Every option is read once. Strings read from opts stay on the stack until
  * the link is written (args.h): opts may be a proxy whose __index makes
- * each value afresh. Strings made here (numbers, base64) are anchored in the
- * table at index 2. Lists (filters) and params are read raw: their
- * metamethods are not consulted, and their entries stay referenced by the
- * list, which stays on the stack. */
+ * each value afresh. Strings made here (numbers, base64) are anchored in a
+ * table made when the first one is. Lists (filters) and params are read
+ * raw: their metamethods are not consulted, and their entries stay
+ * referenced by the list, which stays on the stack. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +30,7 @@ enum { PAGE_LOGSTORE, PAGE_DASHBOARD, PAGE_SAVEDSEARCH };
  * page, the log search pages (logstore and savedsearch), or dashboards. */
 enum { FOR_ANY, FOR_SEARCH, FOR_DASHBOARD };
 
+static const char project_path[] = "/lognext/project/";
 static const char *const page_paths[] = { "logsearch", "dashboard", "savedsearch" };
 
 #define EMBED_OPTIONS(X) \
@@ -93,20 +96,6 @@ static const char *const reserved_params[] = {
 };
 
 
-void sls_embed_addpct(luaL_Buffer *b, const char *s, size_t n)
-{
-	char out[3 * 256];
-
-	/* Through a C buffer: luaL_prepbuffer would turn what the luaL_Buffer
-	 * holds into a Lua string at every call (Lua 5.1's and LuaJIT's). */
-	while (n > 0) {
-		size_t take = n < 256 ? n : 256;
-		luaL_addlstring(b, out, sls_pct_encode(out, s, take));
-		s += take;
-		n -= take;
-	}
-}
-
 /* The query, gathered before the luaL_Buffer opens: every value is a Lua
  * string kept below the buffer (on the stack, in the anchor table or in a
  * list that is on the stack), or C memory of sls_embed_url's frame. */
@@ -169,25 +158,44 @@ static const char *scoped_str(lua_State *L, const sls_opts *o, int page, int opt
 	return s;
 }
 
-/* base64 by OpenSSL into Lua-owned memory anchored at index 2. */
-static const char *anchored_base64(lua_State *L, const char *s, size_t n, size_t *out_len)
+/* The table that anchors strings made here, pushed at first use; *anchors
+ * is its index, 0 before. Called where the stack's top is free to grow. */
+static int anchors_at(lua_State *L, int *anchors)
 {
+	if (*anchors == 0) {
+		lua_newtable(L);
+		*anchors = lua_gettop(L);
+	}
+	return *anchors;
+}
+
+/* The value on top, kept referenced by the anchors (popped). */
+static void anchor(lua_State *L, int anchors)
+{
+	lua_rawseti(L, anchors, (int)sls_rawlen(L, anchors) + 1);
+}
+
+/* base64 by OpenSSL into Lua-owned memory, anchored. */
+static const char *anchored_base64(lua_State *L, int *anchors, const char *s, size_t n,
+                                   size_t *out_len)
+{
+	int at = anchors_at(L, anchors);
 	unsigned char *enc = lua_newuserdata(L, 4 * ((n + 2) / 3) + 1);
 
 	*out_len = (size_t)EVP_EncodeBlock(enc, (const unsigned char *)s, (int)n);
-	lua_rawseti(L, 2, (int)sls_rawlen(L, 2) + 1);
+	anchor(L, at);
 	return (const char *)enc;
 }
 
 /* name=s, or with b64 name=base64(s) and encoding=base64 (queryString and
  * encode, treeConfig and treeEncode); nothing when s is NULL. */
-static void add_encodable(lua_State *L, query_pairs *q, const char *name,
+static void add_encodable(lua_State *L, int *anchors, query_pairs *q, const char *name,
                           const char *encoding, const char *s, size_t n, int b64)
 {
 	if (s == NULL)
 		return;
 	if (b64) {
-		s = anchored_base64(L, s, n, &n);
+		s = anchored_base64(L, anchors, s, n, &n);
 		add_param(L, q, name, s, n);
 		add_param_s(L, q, encoding, "base64");
 	} else {
@@ -289,19 +297,20 @@ static int name_cmp(const query_pairs *q, int a, int b)
 
 /* Adds the `params` table, sorted by name so the link is deterministic.
  * The table stays on the stack, so its names and string values stay
- * referenced; numbers and booleans become strings anchored at index 2,
- * written by C (not by tostring, which a script may replace). */
-static void add_params(lua_State *L, const sls_opts *o, query_pairs *q)
+ * referenced; numbers and booleans become anchored strings, written by C
+ * (not by tostring, which a script may replace). */
+static void add_params(lua_State *L, int *anchors, const sls_opts *o, query_pairs *q)
 {
-	int first = q->n, i, j, t, params = o->at[OPT_PARAMS];
+	int first = q->n, i, j, t, params = o->at[OPT_PARAMS], at;
 	char d[96];
 
-	luaL_checkstack(L, 4, FN);
+	luaL_checkstack(L, 5, FN);
 	if (lua_isnil(L, params))
 		return;
 	if (!lua_istable(L, params))
 		sls_args_fail(L, "%s: option 'params' must be a table of name = value "
 		              "(got %s)", FN, sls_args_describe(L, params, d, sizeof d));
+	at = anchors_at(L, anchors);          /* below the walk's key and value */
 	lua_pushnil(L);
 	while (lua_next(L, params) != 0) {         /* params, name, value */
 		const char *name, *value;
@@ -341,7 +350,7 @@ static void add_params(lua_State *L, const sls_opts *o, query_pairs *q)
 			/* A copy converted in place: numbers as Lua writes them,
 			 * without __tostring or the global tostring. */
 			value = lua_tolstring(L, -1, &len);
-			lua_rawseti(L, 2, (int)sls_rawlen(L, 2) + 1);
+			anchor(L, at);
 		}
 		lua_pop(L, 1);
 		add_pair(L, q, name, name_len, value, len);
@@ -380,14 +389,15 @@ int sls_embed_url(lua_State *L)
 	int page = -1, i, share, theme, query_b64, tree_b64, display_mode;
 	char d[96], num[3][24];
 	sls_time_opt start, end;
-	luaL_Buffer b;
 	query_pairs q;
 	sls_opts o;
+	int anchors = 0;
+	size_t total;
+	char small[2048], *out, *p;
 
 	lua_settop(L, 1);
 	if (lua_isnoneornil(L, 1))
 		return sls_args_fail(L, "%s: expected a table of options (got nil)", FN);
-	lua_newtable(L);                 /* 2: anchors strings made below */
 	sls_opts_read(L, 1, FN, embed_options, &o);   /* leaves LUA_MINSTACK free */
 
 	/* Read and check: everything that may raise or push happens here. */
@@ -457,7 +467,7 @@ int sls_embed_url(lua_State *L)
 		add_param_s(L, &q, "theme", "dark");
 		add_param_s(L, &q, "sls_iframe", "true");
 	}
-	add_encodable(L, &q, "queryString", "encode", query, query_len, query_b64);
+	add_encodable(L, &anchors, &q, "queryString", "encode", query, query_len, query_b64);
 	if (time_type != 0) {
 		snprintf(num[0], sizeof num[0], "%lld", time_type);
 		add_param_s(L, &q, "queryTimeType", num[0]);
@@ -480,7 +490,7 @@ int sls_embed_url(lua_State *L)
 		add_param_s(L, &q, "keyDispalyMode", display_modes[display_mode]);
 	if (key_filter != NULL)
 		add_param(L, &q, "keyFilter", key_filter, key_filter_len);
-	add_encodable(L, &q, "treeConfig", "treeEncode", tree, tree_len, tree_b64);
+	add_encodable(L, &anchors, &q, "treeConfig", "treeEncode", tree, tree_len, tree_b64);
 	for (i = 0; i < (int)NSWITCHES; i++) {
 		int v = sls_opt_bool(L, &o, switches[i].option, -1);
 		if (v >= 0) {
@@ -488,23 +498,31 @@ int sls_embed_url(lua_State *L)
 			add_param_s(L, &q, switches[i].param, v ? "true" : "false");
 		}
 	}
-	add_params(L, &o, &q);
+	add_params(L, &anchors, &o, &q);
 
-	/* Write: only buffer operations from here on. */
-	luaL_buffinit(L, &b);
-	luaL_addlstring(&b, base, base_len);
-	luaL_addstring(&b, "/lognext/project/");
-	sls_embed_addpct(&b, project, project_len);
-	luaL_addchar(&b, '/');
-	luaL_addstring(&b, page_paths[page]);
-	luaL_addchar(&b, '/');
-	sls_embed_addpct(&b, page_value, page_len);
+	/* Write, at once, into room for the longest link these make (every
+	 * byte encoded). */
+	total = base_len + sizeof project_path - 1 + 3 * project_len +
+	        strlen(page_paths[page]) + 2 + 3 * page_len;
+	for (i = 0; i < q.n; i++)
+		total += 2 + 3 * (q.name_len[i] + q.len[i]);
+	p = out = sls_room(L, small, sizeof small, total);
+	memcpy(p, base, base_len);
+	p += base_len;
+	memcpy(p, project_path, sizeof project_path - 1);
+	p += sizeof project_path - 1;
+	p += sls_pct_encode(p, project, project_len);
+	*p++ = '/';
+	memcpy(p, page_paths[page], strlen(page_paths[page]));
+	p += strlen(page_paths[page]);
+	*p++ = '/';
+	p += sls_pct_encode(p, page_value, page_len);
 	for (i = 0; i < q.n; i++) {
-		luaL_addchar(&b, i == 0 ? '?' : '&');
-		sls_embed_addpct(&b, q.name[i], q.name_len[i]);
-		luaL_addchar(&b, '=');
-		sls_embed_addpct(&b, q.value[i], q.len[i]);
+		*p++ = i == 0 ? '?' : '&';
+		p += sls_pct_encode(p, q.name[i], q.name_len[i]);
+		*p++ = '=';
+		p += sls_pct_encode(p, q.value[i], q.len[i]);
 	}
-	luaL_pushresult(&b);
+	lua_pushlstring(L, out, (size_t)(p - out));
 	return 1;
 }

@@ -13,6 +13,7 @@
 #include <openssl/hmac.h>
 
 #include "args.h"
+#include "buf.h"
 #include "client.h"
 #include "date.h"
 #include "embed.h"
@@ -136,11 +137,9 @@ static int natives_pct(lua_State *L)
 {
 	size_t n;
 	const char *s = luaL_checklstring(L, 1, &n);
-	luaL_Buffer b;
+	char small[768], *out = sls_room(L, small, sizeof small, 3 * n);
 
-	luaL_buffinit(L, &b);
-	sls_embed_addpct(&b, s, n);
-	luaL_pushresult(&b);
+	lua_pushlstring(L, out, sls_pct_encode(out, s, n));
 	return 1;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/buf.h"
 #include "../../src/httpparse.h"
 #include "../../src/limits.h"
 #include "../../src/policy.h"
@@ -243,10 +244,39 @@ static void test_reader(void)
 	sls_httpp_free(&p);
 }
 
+/* The encoder's bitmap against RFC 3986's rule spelt out, on every byte,
+ * and what it writes. */
+static void test_pct(void)
+{
+	char in[256], out[3 * 256 + 1], *p = out;
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		int rule = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+		CHECK(sls_is_unreserved((unsigned char)c) == rule, "unreserved byte %d", c);
+		in[c] = (char)c;
+	}
+	out[sls_pct_encode(out, in, 256)] = '\0';
+	for (c = 0; c < 256; c++) {
+		char want[4];
+		if (sls_is_unreserved((unsigned char)c)) {
+			CHECK(*p == (char)c, "byte %d kept", c);
+			p++;
+		} else {
+			snprintf(want, sizeof want, "%%%02X", c);
+			CHECK(strncmp(p, want, 3) == 0, "byte %d as %s", c, want);
+			p += 3;
+		}
+	}
+	CHECK(*p == '\0', "nothing more written");
+}
+
 int main(void)
 {
 	test_policy();
 	test_reader();
+	test_pct();
 	printf("core: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
