@@ -418,32 +418,17 @@ static sls_call *check_call(lua_State *L)
 	return k;
 }
 
-/* sls._call(client, action, opts[, spare]): a call for sls/ngx.lua. */
-int sls_call_lua(lua_State *L)
+
+
+/* Takes the call's next step and pushes what the driver does: "credentials",
+ * provider, ms | "exchange", raw, host, port, https, pool, ssl_verify,
+ * connect_ms | "wait", ms | "done", results... Returns their count; they
+ * are the top of the stack. */
+static int push_step(lua_State *L, sls_call *k)
 {
-	sls_call *k;
-
-	int action;
-
-	sls_client_check(L, 1);
-	action = luaL_checkoption(L, 2, NULL, actions);
-	lua_settop(L, 4);
-	k = sls_call_new(L, 1, action, 3, lua_isnil(L, 4) ? 0 : 4);
-	lua_pushvalue(L, 1);                  /* the client lives while the call does */
-	k->client_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-	return 1;
-}
-
-
-/* call:next() -> "credentials", provider, ms | "exchange", raw, host, port,
- * https, pool, ssl_verify, connect_ms | "wait", ms | "done", results... */
-static int call_next(lua_State *L)
-{
-	sls_call *k = check_call(L);
 	sls_client *c = k->client;
 	int nres = 0;
 
-	lua_settop(L, 1);
 	switch (step(L, k, &nres)) {
 	case OP_CREDENTIALS:
 		lua_pushliteral(L, "credentials");
@@ -453,7 +438,7 @@ static int call_next(lua_State *L)
 	case OP_EXCHANGE:
 		lua_pushliteral(L, "exchange");
 		lua_pushlstring(L, k->raw.data, k->raw.len);
-			lua_pushstring(L, c->cfg.endpoint.host);
+		lua_pushstring(L, c->cfg.endpoint.host);
 		lua_pushinteger(L, (lua_Integer)c->cfg.endpoint.port);
 		lua_pushboolean(L, c->cfg.endpoint.https);
 		lua_pushstring(L, c->pool);
@@ -470,6 +455,37 @@ static int call_next(lua_State *L)
 		lua_insert(L, -1 - nres);
 		return nres + 1;
 	}
+}
+
+/* call:next(): the next step (push_step). */
+static int call_next(lua_State *L)
+{
+	sls_call *k = check_call(L);
+
+	lua_settop(L, 1);
+	return push_step(L, k);
+}
+
+/* sls._call(client, action, opts[, spare[, first]]): a call for sls/ngx.lua. */
+int sls_call_lua(lua_State *L)
+{
+	int action, n, at;
+	sls_call *k;
+
+	sls_client_check(L, 1);
+	action = luaL_checkoption(L, 2, NULL, actions);
+	lua_settop(L, 5);
+	k = sls_call_new(L, 1, action, 3, lua_isnil(L, 4) ? 0 : 4);
+	lua_pushvalue(L, 1);                  /* the client lives while the call does */
+	k->client_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	if (!lua_toboolean(L, 5))
+		return 1;
+	/* And its first step: one crossing fewer per call for sls/ngx.lua. */
+	at = lua_gettop(L);
+	n = push_step(L, k);
+	lua_pushvalue(L, at);
+	lua_insert(L, -1 - n);
+	return n + 1;
 }
 
 /* call:io(op, ok_or_data, err, reused) after a socket operation: what to do

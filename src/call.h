@@ -53,8 +53,9 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts, int spare);
 int  sls_call_run(lua_State *L, sls_call *k);
 /* sls._prepare(client, action, opts[, now]): the signed request, not sent. */
 int  sls_call_prepare(lua_State *L);
-/* sls._call(client, action, opts[, spare]): a call for sls/ngx.lua to
- * drive; spare, a call that is over, is used again when it can be. */
+/* sls._call(client, action, opts[, spare[, first]]): a call for sls/ngx.lua
+ * to drive; spare, a call that is over, is used again when it can be; with
+ * first, its first step (call:next()) follows the call. */
 int  sls_call_lua(lua_State *L);
 /* Registers the sls.Call metatable, and the client's create_ticket and
  * refresh_token methods (after sls_client_register). */

@@ -153,9 +153,9 @@ local function ask_provider(client, call, provider, bound_ms)
   job.waiting = job.waiting - 1
 end
 
--- Drives a call (sls._call) to its end over cosockets.
-local function run(client, call)
-  local op, a, b, c, d, e, f, g = call:next()
+-- Drives a call (sls._call) to its end over cosockets, from its first
+-- step (op, a, ...).
+local function run(client, call, op, a, b, c, d, e, f, g)
   while true do
     if op == "exchange" then
       exchange(call, a, b, c, d, e, f, g)
@@ -227,8 +227,8 @@ return function(sls, methods)
       local n = #spare
       local old = spare[n]
       if old then spare[n] = nil end
-      local call = new_call(client, action, opts, old)
-      local res, err, detail = run(client, call)
+      local call, op, a, b, c, d, e, f, g = new_call(client, action, opts, old, true)
+      local res, err, detail = run(client, call, op, a, b, c, d, e, f, g)
       n = #spare
       if n < SPARE_MAX then spare[n + 1] = call end
       return res, err, detail
