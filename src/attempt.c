@@ -10,41 +10,31 @@
 
 #include "client.h"
 
-/* Whether the client's last request (c->memo) is the one k would build
+/* Whether the client's last request (its memo) is the one ask would build
  * at now: signed for the same second, with the same keys, for the same
  * action and options (a ticket to refresh is never kept). */
-static int memo_fits(const sls_client *c, const sls_call *k, time_t now)
+static int memo_fits(const sls_client *c, const sls_ask *ask, time_t now)
 {
 	const sls_memo *m = &c->memo;
 
-	return m->valid && k->ticket == NULL && m->signed_at == now &&
-	       m->creds_gen == c->creds.gen && m->action == k->action &&
-	       m->has_exp == k->has_exp && m->exp == k->exp &&
-	       m->has_at == k->has_at && m->at == k->at;
+	return m->valid && ask->ticket == NULL && m->signed_at == now &&
+	       m->creds_gen == c->creds.gen && m->ask.action == ask->action &&
+	       m->ask.has_exp == ask->has_exp && m->ask.exp == ask->exp &&
+	       m->ask.has_at == ask->has_at && m->ask.at == ask->at;
 }
 
-/* k's request, just built, kept as the client's memo. */
-static void memo_keep(sls_client *c, const sls_call *k, time_t now)
+/* A sent request's bytes and where its secrets are, copied into to. */
+static void copy_sent(sls_sent *to, const sls_sent *from)
 {
-	sls_memo *m = &c->memo;
-
-	sls_buf_clear(&m->raw);
-	sls_buf_add(&m->raw, k->raw.data, k->raw.len);
-	m->action = k->action;
-	m->has_exp = k->has_exp;
-	m->exp = k->exp;
-	m->has_at = k->has_at;
-	m->at = k->at;
-	m->signed_at = now;
-	m->creds_gen = c->creds.gen;
-	m->token_at = k->token_at;
-	m->token_len = k->token_len;
-	m->sig_at = k->sig_at;
-	m->sig_len = k->sig_len;
-	m->valid = !m->raw.oom;
+	sls_buf_clear(&to->raw);
+	sls_buf_add(&to->raw, from->raw.data, from->raw.len);
+	to->token_at = from->token_at;
+	to->token_len = from->token_len;
+	to->sig_at = from->sig_at;
+	to->sig_len = from->sig_len;
 }
 
-int sls_attempt_build(sls_client *c, sls_call *k, time_t now)
+int sls_attempt_build(sls_client *c, const sls_ask *ask, sls_sent *out, time_t now)
 {
 	size_t value_at[SLS_MAX_HEADERS], i;
 	sls_signer s;
@@ -52,28 +42,23 @@ int sls_attempt_build(sls_client *c, sls_call *k, time_t now)
 	char num[24];
 	int r;
 
-	if (memo_fits(c, k, now)) {
-		sls_buf_clear(&k->raw);
-		sls_buf_add(&k->raw, c->memo.raw.data, c->memo.raw.len);
-		k->token_at = c->memo.token_at;
-		k->token_len = c->memo.token_len;
-		k->sig_at = c->memo.sig_at;
-		k->sig_len = c->memo.sig_len;
-		return k->raw.oom ? 0 : 1;
+	if (memo_fits(c, ask, now)) {
+		copy_sent(out, &c->memo.sent);
+		return out->raw.oom ? 0 : 1;
 	}
 	c->memo.valid = 0;                    /* c->req is about to change */
-	sls_request_reset(&c->req, k->action == SLS_ACTION_TICKET ? "/tickets"
-	                                                         : "/token/refresh");
-	if (k->has_at) {
-		snprintf(num, sizeof num, "%lld", k->at);
+	sls_request_reset(&c->req, ask->action == SLS_ACTION_TICKET ? "/tickets"
+	                                                            : "/token/refresh");
+	if (ask->has_at) {
+		snprintf(num, sizeof num, "%lld", ask->at);
 		sls_request_query(&c->req, "accessTokenExpirationTime", num, strlen(num));
 	}
-	if (k->has_exp) {
-		snprintf(num, sizeof num, "%lld", k->exp);
+	if (ask->has_exp) {
+		snprintf(num, sizeof num, "%lld", ask->exp);
 		sls_request_query(&c->req, "expirationTime", num, strlen(num));
 	}
-	if (k->ticket != NULL)
-		sls_request_query(&c->req, "ticket", k->ticket, k->ticket_len);
+	if (ask->ticket != NULL)
+		sls_request_query(&c->req, "ticket", ask->ticket, ask->ticket_len);
 	s.endpoint = &c->cfg.endpoint;
 	s.version = c->cfg.version;
 	s.region = c->cfg.region;
@@ -87,27 +72,32 @@ int sls_attempt_build(sls_client *c, sls_call *k, time_t now)
 	if (r != 1)
 		return r;
 	sls_request_raw(&c->req, sls_buf_str(&c->req.url) + strlen(c->cfg.endpoint.url_base),
-	                &k->raw, value_at);
-	if (k->raw.oom)
+	                &out->raw, value_at);
+	if (out->raw.oom)
 		return 0;
 	/* What the server may echo and err must not show: where the token and
 	 * the signature (after the last ':' for v1, "Signature=" for v4) are. */
-	k->token_len = k->sig_len = 0;
+	out->token_len = out->sig_len = 0;
 	for (i = 0; i < c->req.nheaders; i++) {
 		const char *key = c->req.headers[i].key, *v = c->req.headers[i].value;
 		if (strcmp(key, "x-acs-security-token") == 0) {
-			k->token_at = value_at[i];
-			k->token_len = strlen(v);
+			out->token_at = value_at[i];
+			out->token_len = strlen(v);
 		} else if (strcmp(key, "authorization") == 0) {
 			const char *sig = c->cfg.version == 4 ? strstr(v, "Signature=") : strrchr(v, ':');
 			if (sig != NULL) {
 				sig += c->cfg.version == 4 ? 10 : 1;
-				k->sig_at = value_at[i] + (size_t)(sig - v);
-				k->sig_len = strlen(sig);
+				out->sig_at = value_at[i] + (size_t)(sig - v);
+				out->sig_len = strlen(sig);
 			}
 		}
 	}
-	if (k->ticket == NULL)
-		memo_keep(c, k, now);
+	if (ask->ticket == NULL) {           /* kept as the client's memo */
+		copy_sent(&c->memo.sent, out);
+		c->memo.ask = *ask;
+		c->memo.signed_at = now;
+		c->memo.creds_gen = c->creds.gen;
+		c->memo.valid = !c->memo.sent.raw.oom;
+	}
 	return 1;
 }

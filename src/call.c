@@ -43,7 +43,7 @@ static int call_gc(lua_State *L)
 	sls_call *k = sls_checkudata(L, 1, &call_mt_key, SLS_CALL_MT);
 
 	sls_exchange_free(&k->x);
-	sls_buf_wipe(&k->raw);
+	sls_buf_wipe(&k->sent.raw);
 	sls_result_forget(L, k);
 	if (k->client_ref != LUA_NOREF) {
 		luaL_unref(L, LUA_REGISTRYINDEX, k->client_ref);
@@ -70,7 +70,7 @@ static sls_call *reuse(lua_State *L, int spare, size_t need)
 	if (k->client_ref != LUA_NOREF)
 		luaL_unref(L, LUA_REGISTRYINDEX, k->client_ref);
 	sls_result_forget(L, k);
-	raw = k->raw;
+	raw = k->sent.raw;
 	sls_buf_clear(&raw);                  /* it held the security token */
 	answer = k->x.answer;
 	sls_buf_clear(&answer.head);          /* and the last answer, its ticket */
@@ -78,7 +78,7 @@ static sls_call *reuse(lua_State *L, int spare, size_t need)
 	sls_buf_clear(&answer.line);
 	room = k->room;
 	memset(k, 0, sizeof *k);
-	k->raw = raw;
+	k->sent.raw = raw;
 	k->x.answer = answer;
 	k->room = room;
 	k->client_ref = LUA_NOREF;
@@ -126,17 +126,17 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts, int spare)
 		sls_set_metatable(L, &call_mt_key);
 	}
 	k->client = lua_touserdata(L, cidx);
-	k->action = action;
-	k->has_exp = has_exp;
-	k->exp = exp;
-	k->has_at = has_at;
-	k->at = at;
+	k->ask.action = action;
+	k->ask.has_exp = has_exp;
+	k->ask.exp = exp;
+	k->ask.has_at = has_at;
+	k->ask.at = at;
 	if (ticket != NULL) {
 		char *copy = (char *)(k + 1);
 		memcpy(copy, ticket, ticket_len);
 		copy[ticket_len] = '\0';
-		k->ticket = copy;
-		k->ticket_len = ticket_len;
+		k->ask.ticket = copy;
+		k->ask.ticket_len = ticket_len;
 	}
 	k->phase = PH_START;
 	return k;
@@ -152,10 +152,10 @@ static size_t secrets_of(const sls_call *k, sls_secret s[3])
 
 	s[0].p = c->creds.secret;
 	s[0].n = c->creds.secret != NULL ? strlen(c->creds.secret) : 0;
-	s[1].p = k->raw.data + k->token_at;
-	s[1].n = k->token_len;
-	s[2].p = k->raw.data + k->sig_at;
-	s[2].n = k->sig_len;
+	s[1].p = k->sent.raw.data + k->sent.token_at;
+	s[1].n = k->sent.token_len;
+	s[2].p = k->sent.raw.data + k->sent.sig_at;
+	s[2].n = k->sent.sig_len;
 	return 3;
 }
 
@@ -186,7 +186,7 @@ static int begin_attempt(lua_State *L, sls_call *k, time_t now, int *nres)
 	}
 	k->attempt++;
 	k->sent_at = now;
-	r = sls_attempt_build(c, k, (time_t)(now + c->skew));
+	r = sls_attempt_build(c, &k->ask, &k->sent, (time_t)(now + c->skew));
 	if (r <= 0) {
 		finish_local(L, k, r == 0 ? "OutOfMemory" : "BadRequest", r == 0
 		             ? "could not build the request" : "the clock is outside the years "
@@ -332,7 +332,7 @@ static int push_step(lua_State *L, sls_call *k)
 		return 3;
 	case OP_EXCHANGE:
 		lua_pushliteral(L, "exchange");
-		lua_pushlstring(L, k->raw.data, k->raw.len);
+		lua_pushlstring(L, k->sent.raw.data, k->sent.raw.len);
 		lua_pushstring(L, c->cfg.endpoint.host);
 		lua_pushinteger(L, (lua_Integer)c->cfg.endpoint.port);
 		lua_pushboolean(L, c->cfg.endpoint.https);
@@ -463,7 +463,7 @@ int sls_call_prepare(lua_State *L)
 		lua_setfield(L, -2, c->req.headers[i].key);
 	}
 	lua_setfield(L, -2, "headers");
-	lua_pushlstring(L, k->raw.data, k->raw.len);
+	lua_pushlstring(L, k->sent.raw.data, k->sent.raw.len);
 	lua_setfield(L, -2, "raw");
 	return 1;
 }

@@ -16,18 +16,16 @@
 #include "compat.h"
 #include "exchange.h"
 #include "policy.h"
+#include "request.h"
 
 #define SLS_CALL_MT "sls.Call"
-
-enum { SLS_ACTION_TICKET, SLS_ACTION_REFRESH };
 
 typedef struct sls_call {
 	int          client_ref;   /* registry ref: the client lives as long */
 	int          denied_ref;   /* registry ref: accessDeniedDetail, or LUA_NOREF */
 	struct sls_client *client;
-	int          action;
-	int          has_exp, has_at;
-	long long    exp, at;
+	sls_ask      ask;          /* its ticket is copied behind the struct */
+	size_t       room;         /* bytes behind the struct for it */
 	int          phase;
 	int          attempt;
 	int          creds_asked;  /* the provider was asked in this call */
@@ -36,12 +34,7 @@ typedef struct sls_call {
 	long         wait_ms;
 	sls_outcome  o;
 	sls_exchange x;            /* the attempt's exchange and its answer */
-	sls_buf      raw;          /* the request as sent: wiped */
-	size_t       token_at, token_len;   /* in raw: the security token sent, */
-	size_t       sig_at, sig_len;       /* and the signature: to redact */
-	size_t       ticket_len;
-	const char  *ticket;       /* refresh_token's ticket, copied behind */
-	size_t       room;         /* bytes behind the struct for it */
+	sls_sent     sent;         /* the attempt's request */
 } sls_call;
 
 /* Checks the call options at opts (raises on misuse) and pushes a call of

@@ -332,7 +332,7 @@ static int client_close(lua_State *L)
 	sls_http_close(&c->http);
 	sls_request_free(&c->req);
 	c->memo.valid = 0;
-	sls_buf_wipe(&c->memo.raw);
+	sls_buf_wipe(&c->memo.sent.raw);
 	sls_sign_ctx_free(&c->sign);
 	sls_creds_free(L, &c->creds);
 	free(c->cfg.user_agent);

@@ -43,12 +43,10 @@ typedef struct sls_config {
  * the client's req holds that request, which libcurl sends. */
 typedef struct sls_memo {
 	int           valid;
-	int           action, has_exp, has_at;
-	long long     exp, at;
+	sls_ask       ask;           /* never a refresh: ask.ticket is NULL */
 	time_t        signed_at;     /* the time in its Date */
 	unsigned long creds_gen;     /* the keys it was signed with */
-	size_t        token_at, token_len, sig_at, sig_len;
-	sls_buf       raw;           /* its bytes: wiped */
+	sls_sent      sent;          /* its bytes: wiped */
 } sls_memo;
 
 typedef struct sls_client {

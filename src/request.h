@@ -24,6 +24,25 @@ typedef struct sls_signer {
 	sls_sign_ctx       *ctx;          /* the client's signing state */
 } sls_signer;
 
+enum { SLS_ACTION_TICKET, SLS_ACTION_REFRESH };
+
+/* What a call asks for: the action and its options, checked (call.c). */
+typedef struct sls_ask {
+	int         action;       /* SLS_ACTION_* */
+	int         has_exp, has_at;
+	long long   exp, at;
+	const char *ticket;       /* refresh_token's, or NULL */
+	size_t      ticket_len;
+} sls_ask;
+
+/* A request as sent, and where in it the security token and the signature
+ * are: what an answer may echo and err must not show. */
+typedef struct sls_sent {
+	sls_buf raw;              /* wiped */
+	size_t  token_at, token_len;
+	size_t  sig_at, sig_len;
+} sls_sent;
+
 typedef struct sls_request {
 	const char *path;
 	sls_kv      query[SLS_MAX_QUERY];

@@ -259,7 +259,7 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	sls_outcome *o = &k->o;
 	const char *head = sls_buf_str(&k->x.answer.head), *body = sls_buf_str(&k->x.answer.body);
 	size_t head_n = k->x.answer.head.len, body_n = k->x.answer.body.len, n = 0, mn = 0;
-	const char *field = k->action == SLS_ACTION_TICKET ? "ticket" : "accessToken";
+	const char *field = k->ask.action == SLS_ACTION_TICKET ? "ticket" : "accessToken";
 	const char *code, *msg, *value, *html;
 	long status = k->x.answer.status;
 	known_headers h;
@@ -318,11 +318,11 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	if (value == NULL || n == 0 || memchr(value, '\0', n) != NULL) {
 		snprintf(o->code, sizeof o->code, "BadResponse");
 		snprintf(o->message, sizeof o->message, "%s",
-		         value != NULL && n > 0 ? (k->action == SLS_ACTION_TICKET
+		         value != NULL && n > 0 ? (k->ask.action == SLS_ACTION_TICKET
 		             ? "the ticket contains a NUL byte" : "the accessToken contains a NUL byte")
 		         : !lua_istable(L, json) ? (html ? html : body_n ? "the answer is not JSON"
 		                                                         : "the answer is empty")
-		         : k->action == SLS_ACTION_TICKET ? "the answer has no ticket"
+		         : k->ask.action == SLS_ACTION_TICKET ? "the answer has no ticket"
 		         : "the answer has no accessToken");
 		o->retryable = 0;
 		return 0;
@@ -335,7 +335,7 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	lua_createtable(L, 0, 8);
 	res = lua_gettop(L);
 	lua_pushvalue(L, at_value);
-	set_key(L, res, keys, k->action == SLS_ACTION_TICKET ? K_TICKET : K_ACCESS_TOKEN);
+	set_key(L, res, keys, k->ask.action == SLS_ACTION_TICKET ? K_TICKET : K_ACCESS_TOKEN);
 	if (o->request_id[0] != '\0') {
 		lua_pushstring(L, o->request_id);
 		set_key(L, res, keys, K_REQUEST_ID);
@@ -347,9 +347,9 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	lua_pushvalue(L, json);
 	set_key(L, res, keys, K_BODY);
 	{
-		long long exp = k->has_exp ? k->exp : SLS_DEFAULT_EXPIRY;
-		long long at = k->has_at ? k->at : SLS_DEFAULT_EXPIRY;
-		if (k->action == SLS_ACTION_TICKET) {
+		long long exp = k->ask.has_exp ? k->ask.exp : SLS_DEFAULT_EXPIRY;
+		long long at = k->ask.has_at ? k->ask.at : SLS_DEFAULT_EXPIRY;
+		if (k->ask.action == SLS_ACTION_TICKET) {
 			lua_pushinteger(L, (lua_Integer)(k->sent_at + exp));
 			set_key(L, res, keys, K_EXPIRES_AT);
 			if (at > exp)
