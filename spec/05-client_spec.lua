@@ -158,6 +158,12 @@ describe("client lifecycle", function()
     local ANSWER = "HTTP/1.1 200 OK\r\nContent-Length: 14\r\nx-log-requestid: R1\r\n\r\n"
       .. '{"ticket":"t"}'
 
+    local function finish_call(k)
+      k:next(); k:io("connect", true, nil, 0); k:io("send", true); k:io("read", ANSWER)
+      assert.equal("done", (k:next()))
+      return k
+    end
+
     local function finish(k)
       assert.equal("exchange", (k:next()))
       assert.equal("send", (k:io("connect", true, nil, 0)))
@@ -249,6 +255,23 @@ describe("client lifecycle", function()
       assert.equal(9, port)
       k:io("connect", true, nil, 0); k:io("send", true); k:io("read", ANSWER)
       assert.equal("t", select(2, k:next()).ticket)
+    end)
+
+    it("keeps no client alive once it is over", function()
+      local seen = setmetatable({}, { __mode = "k" })
+      local k
+      do
+        local c = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:9" }))
+        seen[c] = true
+        k = finish_call(sls._call(c, "create_ticket", {}))
+      end
+      collectgarbage()
+      collectgarbage()
+      assert.is_nil(next(seen))          -- the client went, the call stayed
+      assert.has_error(function() k:next() end, "sls.Call: the call is over")
+      k:credentials(nil, "late")        -- an answer for a gone client: ignored
+      local c2 = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:9" }))
+      assert.is_true(rawequal(k, sls._call(c2, "create_ticket", {}, k)))
     end)
 
     it("refuses what is not a call", function()

@@ -346,6 +346,14 @@ static int push_step(lua_State *L, sls_call *k)
 		lua_pushinteger(L, (lua_Integer)k->wait_ms);
 		return 2;
 	default:
+		/* Over. A call that never asked the provider (no timer brings an
+		 * answer for it) lets its client go: one kept for reuse in
+		 * sls/ngx.lua's spare list keeps no client alive. */
+		if (!k->creds_asked && k->client_ref != LUA_NOREF) {
+			luaL_unref(L, LUA_REGISTRYINDEX, k->client_ref);
+			k->client_ref = LUA_NOREF;
+			k->client = NULL;
+		}
 		lua_pushliteral(L, "done");
 		lua_insert(L, -1 - nres);
 		return nres + 1;
@@ -413,7 +421,8 @@ static int call_credentials(lua_State *L)
 	sls_client *c = k->client;
 
 	lua_settop(L, 3);
-	if (k->phase != PH_DEAD && c->open && sls_creds_apply(L, &c->creds, 2, 3, time(NULL)))
+	if (k->phase != PH_DEAD && c != NULL && c->open &&
+	    sls_creds_apply(L, &c->creds, 2, 3, time(NULL)))
 		sls_sign_ctx_forget(&c->sign);
 	return 0;
 }
