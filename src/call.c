@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "args.h"
 #include "attempt.h"
 #include "exio.h"
@@ -44,6 +46,7 @@ static int call_gc(lua_State *L)
 
 	sls_exchange_free(&k->x);
 	sls_buf_wipe(&k->sent.raw);
+	OPENSSL_cleanse(k->secret, sizeof k->secret);   /* a raise while reading */
 	sls_result_forget(L, k);
 	if (k->client_ref != LUA_NOREF) {
 		luaL_unref(L, LUA_REGISTRYINDEX, k->client_ref);
@@ -145,13 +148,20 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts, int spare)
 /* ------------------------------------------------------ the decisions */
 
 /* What the server may echo and err must not show: the client's secret and
- * the security token and signature this attempt sent. */
-static size_t secrets_of(const sls_call *k, sls_secret s[3])
+ * the security token and signature this attempt sent. The secret is copied
+ * into the call: reading the answer allocates, a finalizer may run then
+ * and close the client or change its keys, and the client's copy would be
+ * freed under the reader. The token and signature are the call's own. */
+static size_t secrets_of(sls_call *k, sls_secret s[3])
 {
 	const sls_client *c = k->client;
+	size_t n = c->creds.secret != NULL ? c->creds.secret_len : 0;
 
-	s[0].p = c->creds.secret;
-	s[0].n = c->creds.secret != NULL ? strlen(c->creds.secret) : 0;
+	if (n > SLS_SECRET_MAX)           /* checked at the boundary; never */
+		n = SLS_SECRET_MAX;
+	memcpy(k->secret, c->creds.secret != NULL ? c->creds.secret : "", n);
+	s[0].p = k->secret;
+	s[0].n = n;
 	s[1].p = k->sent.raw.data + k->sent.token_at;
 	s[1].n = k->sent.token_len;
 	s[2].p = k->sent.raw.data + k->sent.sig_at;
@@ -231,7 +241,9 @@ static int step(lua_State *L, sls_call *k, int *nres)
 			break;
 		case PH_ANSWERED:
 			if (k->x.code == NULL) {
-				if (sls_result_read(L, k, secrets, secrets_of(k, secrets))) {
+				int ok = sls_result_read(L, k, secrets, secrets_of(k, secrets));
+				OPENSSL_cleanse(k->secret, sizeof k->secret);
+				if (ok) {
 					k->phase = PH_DONE;
 					*nres = 1;
 					return OP_DONE;

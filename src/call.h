@@ -16,6 +16,7 @@
 #include "compat.h"
 #include "exchange.h"
 #include "policy.h"
+#include "limits.h"
 #include "request.h"
 
 #define SLS_CALL_MT "sls.Call"
@@ -35,6 +36,8 @@ typedef struct sls_call {
 	sls_outcome  o;
 	sls_exchange x;            /* the attempt's exchange and its answer */
 	sls_sent     sent;         /* the attempt's request */
+	char         secret[SLS_SECRET_MAX + 1];   /* the client's, while an answer
+	                                            * is read: wiped after */
 } sls_call;
 
 /* Checks the call options at opts (raises on misuse) and pushes a call of

@@ -121,6 +121,20 @@ static int run(sls_httpp *p, const char *a, size_t n, size_t cut, int bytewise, 
 	return r;
 }
 
+/* An answer as libcurl hands it over: header lines one by one, then the
+ * body "{}" apart, then the end. */
+static int decoded(sls_httpp *p, const char *const lines[], size_t n)
+{
+	int r = SLS_HTTPP_MORE;
+	size_t k;
+
+	sls_httpp_reset(p, 1);
+	for (k = 0; k < n && r == SLS_HTTPP_MORE; k++)
+		r = sls_httpp_feed(p, lines[k], strlen(lines[k]), NULL);
+	r = r == SLS_HTTPP_MORE ? sls_httpp_body(p, "{}", 2) : r;
+	return r == SLS_HTTPP_MORE ? sls_httpp_eof(p) : r;
+}
+
 static void test_reader(void)
 {
 	static const expect cases[] = {
@@ -217,13 +231,7 @@ static void test_reader(void)
 	{
 		const char *lines[] = { "HTTP/1.1 100 Continue\r\n", "\r\n", "HTTP/1.1 200 OK\r\n",
 		                        "Transfer-Encoding: chunked\r\n", "\r\n" };
-		size_t k;
-		int r = SLS_HTTPP_MORE;
-		sls_httpp_reset(&p, 1);
-		for (k = 0; k < 5 && r == SLS_HTTPP_MORE; k++)
-			r = sls_httpp_feed(&p, lines[k], strlen(lines[k]), NULL);
-		r = r == SLS_HTTPP_MORE ? sls_httpp_body(&p, "{}", 2) : r;
-		r = r == SLS_HTTPP_MORE ? sls_httpp_eof(&p) : r;
+		int r = decoded(&p, lines, 5);
 		CHECK(r == SLS_HTTPP_DONE && p.status == 200 && p.body.len == 2, "decoded mode");
 	}
 	/* Decoded mode after a proxy's CONNECT answer: the real answer counts. */
@@ -231,13 +239,7 @@ static void test_reader(void)
 		const char *lines[] = { "HTTP/1.1 200 Connection established\r\n", "\r\n",
 		                        "HTTP/1.1 401 Unauthorized\r\n", "x-log-requestid: R\r\n",
 		                        "\r\n" };
-		size_t k;
-		int r = SLS_HTTPP_MORE;
-		sls_httpp_reset(&p, 1);
-		for (k = 0; k < 5 && r == SLS_HTTPP_MORE; k++)
-			r = sls_httpp_feed(&p, lines[k], strlen(lines[k]), NULL);
-		r = r == SLS_HTTPP_MORE ? sls_httpp_body(&p, "{}", 2) : r;
-		r = r == SLS_HTTPP_MORE ? sls_httpp_eof(&p) : r;
+		int r = decoded(&p, lines, 5);
 		CHECK(r == SLS_HTTPP_DONE && p.status == 401 &&
 		      strstr(sls_buf_str(&p.head), "x-log-requestid") != NULL, "after a CONNECT answer");
 	}
