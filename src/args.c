@@ -136,15 +136,17 @@ const char *sls_args_str_at(lua_State *L, int vidx, const char *fn, const char *
 	if (n > max)
 		sls_args_fail(L, "%s: option '%s' must be at most %zu bytes (got %zu bytes)",
 		           fn, name, max, n);
-	if (!sls_text_printable(s, n, 0))
-		sls_args_fail(L, "%s: option '%s' must not contain control characters "
-		           "or NUL bytes (got %s)", fn, name,
-		           (flags & SLS_SECRET) ? "a secret, not shown"
-		                                : sls_args_describe(L, vidx, d, sizeof d));
-	if ((flags & SLS_ASCII) && !sls_text_printable(s, n, SLS_PRINT_ASCII))
-		sls_args_fail(L, "%s: option '%s' must be printable ASCII (got %s)", fn,
-		           name, (flags & SLS_SECRET) ? "a secret, not shown"
-		                                      : sls_args_describe(L, vidx, d, sizeof d));
+	/* One pass; which rule failed is asked only when one did. */
+	if (!sls_text_printable(s, n, (flags & SLS_ASCII) ? SLS_PRINT_ASCII : 0)) {
+		if (!sls_text_printable(s, n, 0))
+			sls_args_fail(L, "%s: option '%s' must not contain control characters "
+			              "or NUL bytes (got %s)", fn, name,
+			              (flags & SLS_SECRET) ? "a secret, not shown"
+			                                   : sls_args_describe(L, vidx, d, sizeof d));
+		sls_args_fail(L, "%s: option '%s' must be printable ASCII (got %s)", fn, name,
+		              (flags & SLS_SECRET) ? "a secret, not shown"
+		                                   : sls_args_describe(L, vidx, d, sizeof d));
+	}
 	if (len != NULL)
 		*len = n;
 	return s;

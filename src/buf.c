@@ -106,16 +106,31 @@ void sls_buf_addhex(sls_buf *b, const unsigned char *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
-/* RFC 3986 unreserved bytes (A-Z a-z 0-9 - _ . ~) as a bitmap, one bit per
- * byte, for the encoder's inner loop; spec/c/core.c checks it against the
- * rule spelt out, on all 256 bytes. Bits 0-63: - . 0-9; 64-127: A-Z _ a-z ~. */
-static const unsigned long long unreserved_bits[4] = {
-	0x03FF600000000000ULL, 0x47FFFFFE87FFFFFEULL, 0, 0
+/* RFC 3986 unreserved bytes (A-Z a-z 0-9 - _ . ~), one entry per byte:
+ * a load and a test in the encoder's inner loop. spec/c/core.c checks it
+ * against the rule spelt out, on all 256 bytes. */
+static const unsigned char unreserved[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* 0x10 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,   /* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,   /* 0x30 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,   /* 0x50 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,   /* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
 int sls_is_unreserved(unsigned char c)
 {
-	return (int)((unreserved_bits[c >> 6] >> (c & 63)) & 1);
+	return unreserved[c];
 }
 
 /* Hand-written: libcurl's curl_easy_escape needs a handle and allocates per
@@ -129,7 +144,7 @@ size_t sls_pct_encode(char *out, const char *s, size_t n)
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if ((unreserved_bits[c >> 6] >> (c & 63)) & 1) {   /* sls_is_unreserved */
+		if (unreserved[c]) {
 			*p++ = (char)c;
 		} else {
 			*p++ = '%';

@@ -96,21 +96,27 @@ static const char *const reserved_params[] = {
 };
 
 
-/* The query, gathered before the luaL_Buffer opens: every value is a Lua
- * string kept below the buffer (on the stack, in the anchor table or in a
- * list that is on the stack), or C memory of sls_embed_url's frame. */
+/* The query, gathered before the link is written: every value is a Lua
+ * string kept on the stack (itself, in the anchor table or in a list that
+ * is on the stack), or C memory of sls_embed_url's frame. */
 typedef struct query_pairs {
-	const char *name[MAX_PAIRS];
-	size_t      name_len[MAX_PAIRS];
-	const char *value[MAX_PAIRS];
-	size_t      len[MAX_PAIRS];
-	int         n;
+	const char   *name[MAX_PAIRS];
+	size_t        name_len[MAX_PAIRS];
+	const char   *value[MAX_PAIRS];
+	size_t        len[MAX_PAIRS];
+	unsigned char plain[MAX_PAIRS];    /* PLAIN_NAME | PLAIN_VALUE */
+	int           n;
 } query_pairs;
+
+/* Written as they are: this file's own parameter names and values (letters,
+ * digits, '_' and '-' only), which percent-encoding would leave unchanged. */
+#define PLAIN_NAME  1
+#define PLAIN_VALUE 2
 
 /* Names and values are counted, not NUL-terminated: a params name may hold
  * any byte. */
 static void add_pair(lua_State *L, query_pairs *q, const char *name, size_t name_len,
-                     const char *value, size_t n)
+                     const char *value, size_t n, int plain)
 {
 	if (q->n >= MAX_PAIRS) {
 		sls_args_fail(L, "%s: the link would have more than %d parameters", FN,
@@ -121,18 +127,31 @@ static void add_pair(lua_State *L, query_pairs *q, const char *name, size_t name
 	q->name_len[q->n] = name_len;
 	q->value[q->n] = value;
 	q->len[q->n] = n;
+	q->plain[q->n] = (unsigned char)plain;
 	q->n++;
 }
 
+/* One of this file's parameter names with a value from the caller. */
 static void add_param(lua_State *L, query_pairs *q, const char *name,
                       const char *value, size_t n)
 {
-	add_pair(L, q, name, strlen(name), value, n);
+	add_pair(L, q, name, strlen(name), value, n, PLAIN_NAME);
 }
 
-static void add_param_s(lua_State *L, query_pairs *q, const char *name, const char *value)
+/* One of this file's parameter names with a value of its own ("true", a
+ * number, a theme). */
+static void add_own(lua_State *L, query_pairs *q, const char *name, const char *value)
 {
-	add_param(L, q, name, value, strlen(value));
+	add_pair(L, q, name, strlen(name), value, strlen(value), PLAIN_NAME | PLAIN_VALUE);
+}
+
+/* n bytes of s into p, percent-encoded unless plain; the end. */
+static char *put(char *p, const char *s, size_t n, int plain)
+{
+	if (!plain)
+		return p + sls_pct_encode(p, s, n);
+	memcpy(p, s, n);
+	return p + n;
 }
 
 /* Raises when an option given for the page kind does not belong there. */
@@ -197,7 +216,7 @@ static void add_encodable(lua_State *L, int *anchors, query_pairs *q, const char
 	if (b64) {
 		s = anchored_base64(L, anchors, s, n, &n);
 		add_param(L, q, name, s, n);
-		add_param_s(L, q, encoding, "base64");
+		add_own(L, q, encoding, "base64");
 	} else {
 		add_param(L, q, name, s, n);
 	}
@@ -353,7 +372,7 @@ static void add_params(lua_State *L, int *anchors, const sls_opts *o, query_pair
 			anchor(L, at);
 		}
 		lua_pop(L, 1);
-		add_pair(L, q, name, name_len, value, len);
+		add_pair(L, q, name, name_len, value, len, 0);
 	}
 	/* Insertion sort by name bytes: `params` holds a handful of names. */
 	for (i = first + 1; i < q->n; i++) {
@@ -453,24 +472,24 @@ int sls_embed_url(lua_State *L)
 	/* Collect, in the link's order. */
 	q.n = 0;
 	if (region != NULL)
-		add_param_s(L, &q, "slsRegion", region);
+		add_param(L, &q, "slsRegion", region, strlen(region));
 	add_param(L, &q, "sls_ticket", ticket, ticket_len);
 	if (sls_opt_bool(L, &o, OPT_HIDE_TOPBAR, 1))
-		add_param_s(L, &q, "hideTopbar", "true");
+		add_own(L, &q, "hideTopbar", "true");
 	if (sls_opt_bool(L, &o, OPT_HIDE_SIDEBAR, 1))
-		add_param_s(L, &q, "hideSidebar", "true");
+		add_own(L, &q, "hideSidebar", "true");
 	if (sls_opt_bool(L, &o, OPT_IGNORE_TAB_LOCAL_STORAGE, 1))
-		add_param_s(L, &q, "ignoreTabLocalStorage", "true");
+		add_own(L, &q, "ignoreTabLocalStorage", "true");
 	if (share)
-		add_param_s(L, &q, "isShare", "true");
+		add_own(L, &q, "isShare", "true");
 	if (theme == 1) {
-		add_param_s(L, &q, "theme", "dark");
-		add_param_s(L, &q, "sls_iframe", "true");
+		add_own(L, &q, "theme", "dark");
+		add_own(L, &q, "sls_iframe", "true");
 	}
 	add_encodable(L, &anchors, &q, "queryString", "encode", query, query_len, query_b64);
 	if (time_type != 0) {
 		snprintf(num[0], sizeof num[0], "%lld", time_type);
-		add_param_s(L, &q, "queryTimeType", num[0]);
+		add_own(L, &q, "queryTimeType", num[0]);
 	}
 	if (start.relative) {
 		add_param(L, &q, "startTime", start.text, start.len);
@@ -478,8 +497,8 @@ int sls_embed_url(lua_State *L)
 	} else if (start.given) {
 		snprintf(num[1], sizeof num[1], "%lld", start.secs);
 		snprintf(num[2], sizeof num[2], "%lld", end.secs);
-		add_param_s(L, &q, "startTime", num[1]);
-		add_param_s(L, &q, "endTime", num[2]);
+		add_own(L, &q, "startTime", num[1]);
+		add_own(L, &q, "endTime", num[2]);
 	}
 	add_filters(L, &o, page, &q);
 	if (token != NULL)
@@ -487,7 +506,7 @@ int sls_embed_url(lua_State *L)
 	if (auto_fresh != NULL)
 		add_param(L, &q, "autoFresh", auto_fresh, auto_fresh_len);
 	if (display_mode >= 0)
-		add_param_s(L, &q, "keyDispalyMode", display_modes[display_mode]);
+		add_own(L, &q, "keyDispalyMode", display_modes[display_mode]);
 	if (key_filter != NULL)
 		add_param(L, &q, "keyFilter", key_filter, key_filter_len);
 	add_encodable(L, &anchors, &q, "treeConfig", "treeEncode", tree, tree_len, tree_b64);
@@ -495,7 +514,7 @@ int sls_embed_url(lua_State *L)
 		int v = sls_opt_bool(L, &o, switches[i].option, -1);
 		if (v >= 0) {
 			check_scope(L, page, embed_options[switches[i].option], switches[i].scope);
-			add_param_s(L, &q, switches[i].param, v ? "true" : "false");
+			add_own(L, &q, switches[i].param, v ? "true" : "false");
 		}
 	}
 	add_params(L, &anchors, &o, &q);
@@ -519,9 +538,9 @@ int sls_embed_url(lua_State *L)
 	p += sls_pct_encode(p, page_value, page_len);
 	for (i = 0; i < q.n; i++) {
 		*p++ = i == 0 ? '?' : '&';
-		p += sls_pct_encode(p, q.name[i], q.name_len[i]);
+		p = put(p, q.name[i], q.name_len[i], q.plain[i] & PLAIN_NAME);
 		*p++ = '=';
-		p += sls_pct_encode(p, q.value[i], q.len[i]);
+		p = put(p, q.value[i], q.len[i], q.plain[i] & PLAIN_VALUE);
 	}
 	lua_pushlstring(L, out, (size_t)(p - out));
 	return 1;

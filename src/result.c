@@ -12,10 +12,10 @@ static char keys_key;             /* registry: the result's field names */
 /* The success table's field names, made once: setting a field from a C
  * string would hash it on every call. */
 enum { K_TICKET = 1, K_ACCESS_TOKEN, K_REQUEST_ID, K_STATUS, K_HEADERS, K_BODY,
-       K_EXPIRES_AT, K_TOKEN_EXPIRES_AT };
+       K_EXPIRES_AT, K_TOKEN_EXPIRES_AT, K_JSON_ACCESS_TOKEN };
 static const char *const result_keys[] = {
 	"ticket", "access_token", "request_id", "status", "headers", "body", "expires_at",
-	"access_token_expires_at", NULL
+	"access_token_expires_at", "accessToken", NULL
 };
 
 /* t[key k] = the value on top (popped); t at idx, the keys at keys. */
@@ -208,6 +208,18 @@ static const char *json_string(lua_State *L, int idx, const char *key, size_t *n
 	return lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, n) : NULL;
 }
 
+/* json_string for one of the keys made once (the list at keys). */
+static const char *json_string_k(lua_State *L, int idx, int keys, int k, size_t *n)
+{
+	if (!lua_istable(L, idx)) {
+		lua_pushnil(L);
+		return NULL;
+	}
+	lua_rawgeti(L, keys, k);
+	lua_gettable(L, idx);
+	return lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, n) : NULL;
+}
+
 /* A copy of the JSON value at idx with every string cleaned, at most four
  * levels deep (deeper tables are left out). Pushes it. */
 static void push_cleaned(lua_State *L, int idx, int depth, const sls_secret *secrets,
@@ -259,7 +271,6 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	sls_outcome *o = &k->o;
 	const char *head = sls_buf_str(&k->x.answer.head), *body = sls_buf_str(&k->x.answer.body);
 	size_t head_n = k->x.answer.head.len, body_n = k->x.answer.body.len, n = 0, mn = 0;
-	const char *field = k->ask.action == SLS_ACTION_TICKET ? "ticket" : "accessToken";
 	const char *code, *msg, *value, *html;
 	long status = k->x.answer.status;
 	known_headers h;
@@ -275,7 +286,8 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	if (h.has_request_id)
 		sls_text_clean(o->request_id, sizeof o->request_id, h.request_id.p,
 		               h.request_id.n, secrets, nsecrets);
-	if (h.has_date)
+	/* The Date only matters to the policy's skew rule, for an error. */
+	if (h.has_date && status >= 400)
 		o->have_date = sls_date_parse_rfc1123(h.date.p, h.date.n, &o->server_date);
 	html = sls_looks_like_html(body, body_n) ? "an HTML page instead of an SLS "
 	       "answer (a proxy or gateway in between?)" : NULL;
@@ -314,7 +326,11 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 		snprintf(o->message, sizeof o->message, "unexpected HTTP status %ld", status);
 		return 0;
 	}
-	value = json_string(L, json, field, &n);
+	lua_pushlightuserdata(L, &keys_key);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+	keys = lua_gettop(L);
+	value = json_string_k(L, json, keys, k->ask.action == SLS_ACTION_TICKET ? K_TICKET
+	                      : K_JSON_ACCESS_TOKEN, &n);
 	if (value == NULL || n == 0 || memchr(value, '\0', n) != NULL) {
 		snprintf(o->code, sizeof o->code, "BadResponse");
 		snprintf(o->message, sizeof o->message, "%s",
@@ -329,9 +345,6 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	}
 
 	at_value = lua_gettop(L);
-	lua_pushlightuserdata(L, &keys_key);
-	lua_rawget(L, LUA_REGISTRYINDEX);
-	keys = lua_gettop(L);
 	lua_createtable(L, 0, 8);
 	res = lua_gettop(L);
 	lua_pushvalue(L, at_value);

@@ -2,6 +2,37 @@
 
 #include <string.h>
 
+/* Each byte's class, one table for both functions below: bit 1 a control
+ * byte (C0 with NUL, and DEL), bit 2 above 0x7e, bit 4 the space. The
+ * masks line up with the flags: SLS_PRINT_ASCII << 1, SLS_PRINT_NOSPACE << 1.
+ * spec/c/core.c checks it against the rule spelt out, on all 256 bytes. */
+#define C_CTRL  1
+#define C_HIGH  2
+#define C_SPACE 4
+static const unsigned char byte_class[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x00 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x10 */
+	4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* 0x20 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3,   /* 0x70: DEL */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,   /* 0x80 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+int sls_text_class(unsigned char c)
+{
+	return byte_class[c];
+}
+
 /* Short "secrets" would redact ordinary words: a key is never under 4
  * bytes, and one that short is not worth hiding anyway. */
 static int worth_hiding(const sls_secret *k)
@@ -26,22 +57,39 @@ static const sls_secret *secret_at(const char *p, size_t left,
 size_t sls_text_clean(char *out, size_t size, const char *s, size_t n,
                       const sls_secret *secrets, size_t nsecrets)
 {
-	size_t i = 0, len = 0, room = size - 1;
-	unsigned char starts[256 / 8] = { 0 };   /* first bytes of the secrets */
+	size_t i, len = 0, room = size - 1;
+	unsigned char work[256];       /* bytes that need more than a copy */
 	int cut = 0;
 
+	for (i = 0; i < 256; i++)
+		work[i] = byte_class[i] & (C_CTRL | C_SPACE);
 	for (i = 0; i < nsecrets; i++)
-		if (worth_hiding(&secrets[i])) {
-			unsigned char c = (unsigned char)secrets[i].p[0];
-			starts[c >> 3] |= (unsigned char)(1u << (c & 7));
-		}
+		if (worth_hiding(&secrets[i]))
+			work[(unsigned char)secrets[i].p[0]] = 1;
 	i = 0;
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
-		const sls_secret *k = (starts[c >> 3] >> (c & 7)) & 1
-		                      ? secret_at(s + i, n - i, secrets, nsecrets) : NULL;
+		const sls_secret *k;
+		size_t run;
 		char one;
 
+		/* A run of bytes that need nothing (all of a request id, most
+		 * often), copied at once. */
+		for (run = i; run < n && !work[(unsigned char)s[run]]; run++)
+			;
+		if (run > i) {
+			if (run - i > room - len) {
+				run = i + (room - len);
+				cut = 1;
+			}
+			memcpy(out + len, s + i, run - i);
+			len += run - i;
+			i = run;
+			if (cut)
+				break;
+			continue;
+		}
+		k = secret_at(s + i, n - i, secrets, nsecrets);
 		if (k != NULL) {
 			if (len + 3 > room) {
 				cut = 1;
@@ -52,7 +100,7 @@ size_t sls_text_clean(char *out, size_t size, const char *s, size_t n,
 			i += k->n;
 			continue;
 		}
-		one = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+		one = byte_class[c] & C_CTRL ? ' ' : (char)c;
 		i++;
 		if (one == ' ' && len > 0 && out[len - 1] == ' ')
 			continue;
@@ -78,13 +126,11 @@ size_t sls_text_clean(char *out, size_t size, const char *s, size_t n,
 
 int sls_text_printable(const char *s, size_t n, int flags)
 {
+	unsigned char mask = (unsigned char)(C_CTRL | (flags << 1));
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || ((flags & SLS_PRINT_ASCII) && c > 0x7e) ||
-		    ((flags & SLS_PRINT_NOSPACE) && c == ' '))
+	for (i = 0; i < n; i++)
+		if (byte_class[(unsigned char)s[i]] & mask)
 			return 0;
-	}
 	return 1;
 }

@@ -27,4 +27,8 @@ size_t sls_text_clean(char *out, size_t size, const char *s, size_t n,
  * options (args.c), credentials (creds.c), fetch headers (fetch.c). */
 int sls_text_printable(const char *s, size_t n, int flags);
 
+/* The class table behind both (for spec/c/core.c): 1 a control byte, 2 a
+ * byte above 0x7e, 4 the space; DEL is 1|2. */
+int sls_text_class(unsigned char c);
+
 #endif

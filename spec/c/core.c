@@ -10,6 +10,7 @@
 #include "../../src/httpparse.h"
 #include "../../src/limits.h"
 #include "../../src/policy.h"
+#include "../../src/text.h"
 
 static int passed, failed;
 
@@ -274,11 +275,49 @@ static void test_pct(void)
 	CHECK(*p == '\0', "nothing more written");
 }
 
+/* text.c's byte classes against the rules spelt out, on all 256 bytes, and
+ * sls_text_clean's copy as it is against its careful path. */
+static void test_text(void)
+{
+	static const struct { const char *in, *want; size_t size; } cases[] = {
+		{ "6721A1D557FE01DF450E554C", "6721A1D557FE01DF450E554C", 64 },
+		{ "6721A1D557FE01DF450E554C", "6721A1D557F...", 15 },     /* cut */
+		{ "no  double\tspaces", "no double spaces", 64 },
+		{ "key ABCDsecret1 here", "key *** here", 64 },
+		{ "ABCDsecret1", "***", 64 },
+		{ "xy is too short to hide", "xy is too short to hide", 64 },
+		{ "", "", 64 },
+	};
+	sls_secret secrets[] = { { "ABCDsecret1", 11 }, { "xy", 2 } };
+	char one[2] = { 0 }, out[64];
+	size_t i;
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		int ctrl = c < 0x20 || c == 0x7f, high = c > 0x7e;
+		int want = (ctrl ? 1 : 0) | (high ? 2 : 0) | (c == ' ' ? 4 : 0);
+		CHECK(sls_text_class((unsigned char)c) == want, "class of byte %d", c);
+		one[0] = (char)c;
+		CHECK(sls_text_printable(one, 1, 0) == !ctrl, "printable byte %d", c);
+		CHECK(sls_text_printable(one, 1, SLS_PRINT_ASCII) == !(ctrl || high),
+		      "ASCII byte %d", c);
+		CHECK(sls_text_printable(one, 1, SLS_PRINT_ASCII | SLS_PRINT_NOSPACE) ==
+		      !(ctrl || high || c == ' '), "token byte %d", c);
+	}
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = sls_text_clean(out, cases[i].size, cases[i].in, strlen(cases[i].in),
+		                          secrets, 2);
+		CHECK(strcmp(out, cases[i].want) == 0 && n == strlen(out), "clean \"%s\" -> \"%s\"",
+		      cases[i].in, out);
+	}
+}
+
 int main(void)
 {
 	test_policy();
 	test_reader();
 	test_pct();
+	test_text();
 	printf("core: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
