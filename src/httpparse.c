@@ -1,9 +1,9 @@
 #include "httpparse.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "limits.h"
+#include "text.h"
 
 /* Written by hand: libcurl parses only what it fetched itself, and no
  * Debian library offers an incremental, capped HTTP/1.1 answer parser that a
@@ -70,10 +70,8 @@ int sls_httpp_started(const sls_httpp *p)
 	return p->head.len > 0 || p->state != ST_STATUS;
 }
 
-static int lower_is(const char *p, size_t n, const char *lit)
-{
-	return strlen(lit) == n && strncasecmp(p, lit, n) == 0;
-}
+/* The header name p (n bytes) is lit, case aside; the length first. */
+#define NAME_IS(p, n, lit) ((n) == sizeof lit - 1 && sls_ascii_ieq(p, lit, n))
 
 /* Whether the comma-separated list p (n bytes) holds the token tok. */
 static int has_token(const char *p, size_t n, const char *tok)
@@ -90,7 +88,7 @@ static int has_token(const char *p, size_t n, const char *tok)
 		end = i;
 		while (end > start && (p[end - 1] == ' ' || p[end - 1] == '\t'))
 			end--;
-		if (end - start == len && strncasecmp(p + start, tok, len) == 0)
+		if (end - start == len && sls_ascii_ieq(p + start, tok, len))
 			return 1;
 	}
 	return 0;
@@ -132,7 +130,7 @@ static int header_line(sls_httpp *p, const char *s, size_t n)
 		end--;
 	if (p->status < 200)
 		return SLS_HTTPP_MORE;             /* an interim answer's headers */
-	if (lower_is(s, klen, "content-length")) {
+	if (NAME_IS(s, klen, "content-length")) {
 		long long len = 0;
 		const char *q;
 		if (v == end)
@@ -149,10 +147,10 @@ static int header_line(sls_httpp *p, const char *s, size_t n)
 		if (p->length >= 0 && p->length != len)
 			return fail(p, "BadResponse", "two different Content-Length headers");
 		p->length = len;
-	} else if (lower_is(s, klen, "transfer-encoding")) {
+	} else if (NAME_IS(s, klen, "transfer-encoding")) {
 		if (has_token(v, (size_t)(end - v), "chunked"))
 			p->chunked = 1;
-	} else if (lower_is(s, klen, "connection")) {
+	} else if (NAME_IS(s, klen, "connection")) {
 		if (has_token(v, (size_t)(end - v), "close"))
 			p->keep_alive = 0;
 		else if (has_token(v, (size_t)(end - v), "keep-alive"))

@@ -129,24 +129,6 @@ static void note_known(const char *name, size_t n, sls_span v, known_headers *h)
 
 #define SEEN_MAX 32
 
-/* Names equal but for ASCII case: the table's keys are lowered by the same
- * rule (not strncasecmp, which follows the locale). */
-static int same_ascii_name(const char *a, const char *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		char x = a[i], y = b[i];
-		if (x >= 'A' && x <= 'Z')
-			x = (char)(x + 32);
-		if (y >= 'A' && y <= 'Z')
-			y = (char)(y + 32);
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
 /* Whether a header of this name (case aside) may have come before: the
  * first SEEN_MAX names are remembered and compared in C; past them every
  * name is looked up in the table. */
@@ -157,7 +139,7 @@ static int seen_before(sls_span *seen, size_t *nseen, sls_span k)
 	if (*nseen == SEEN_MAX)
 		return 1;
 	for (i = 0; i < *nseen; i++)
-		if (seen[i].n == k.n && same_ascii_name(seen[i].p, k.p, k.n))
+		if (seen[i].n == k.n && sls_ascii_ieq(seen[i].p, k.p, k.n))
 			return 1;
 	seen[(*nseen)++] = k;
 	return 0;

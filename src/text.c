@@ -134,3 +134,15 @@ int sls_text_printable(const char *s, size_t n, int flags)
 			return 0;
 	return 1;
 }
+
+int sls_ascii_ieq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z'))
+			return 0;
+	}
+	return 1;
+}

@@ -31,4 +31,9 @@ int sls_text_printable(const char *s, size_t n, int flags);
  * byte above 0x7e, 4 the space; DEL is 1|2. */
 int sls_text_class(unsigned char c);
 
+/* Whether the n bytes at a and b are equal but for the case of ASCII
+ * letters: header names and tokens, by the same rule in any locale (not
+ * strncasecmp, which follows it). */
+int sls_ascii_ieq(const char *a, const char *b, size_t n);
+
 #endif

@@ -23,7 +23,7 @@ build() {  # target, sources...
 }
 build sign src/sign.c src/buf.c
 build endpoint src/endpoint.c
-build httpparse src/httpparse.c src/buf.c
+build httpparse src/httpparse.c src/buf.c src/text.c
 build answer "${all_src[@]}"
 build embed "${all_src[@]}"
 

@@ -304,6 +304,16 @@ static void test_text(void)
 		CHECK(sls_text_printable(one, 1, SLS_PRINT_ASCII | SLS_PRINT_NOSPACE) ==
 		      !(ctrl || high || c == ' '), "token byte %d", c);
 	}
+	for (c = 0; c < 256; c++) {
+		int d;
+		for (d = 0; d < 256; d++) {
+			char a = (char)c, b = (char)d;
+			int want = c == d || ((c >= 'A' && c <= 'Z') && d == c + 32) ||
+			           ((c >= 'a' && c <= 'z') && d == c - 32);
+			CHECK(sls_ascii_ieq(&a, &b, 1) == want, "bytes %d and %d alike", c, d);
+		}
+	}
+	CHECK(sls_ascii_ieq("Content-LENGTH", "content-length", 14), "a header name");
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		size_t n = sls_text_clean(out, cases[i].size, cases[i].in, strlen(cases[i].in),
 		                          secrets, 2);
