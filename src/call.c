@@ -48,12 +48,36 @@ static int call_gc(lua_State *L)
 	sls_buf_wipe(&k->sent.raw);
 	OPENSSL_cleanse(k->secret, sizeof k->secret);   /* a raise while reading */
 	sls_result_forget(L, k);
-	if (k->client_ref != LUA_NOREF) {
-		luaL_unref(L, LUA_REGISTRYINDEX, k->client_ref);
-		k->client_ref = LUA_NOREF;
+	if (k->slot != LUA_NOREF) {
+		luaL_unref(L, LUA_REGISTRYINDEX, k->slot);
+		k->slot = LUA_NOREF;
 	}
+	k->holds_client = 0;
 	k->phase = PH_DEAD;                   /* its client may be gone */
 	return 0;
+}
+
+/* The client at idx lives while the call holds it (in the call's slot: a
+ * registry ref taken once per call object, not once per call). */
+static void hold_client(lua_State *L, sls_call *k, int idx)
+{
+	idx = sls_absindex(L, idx);
+	if (k->slot == LUA_NOREF) {
+		lua_pushboolean(L, 0);
+		k->slot = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
+	lua_pushvalue(L, idx);
+	lua_rawseti(L, LUA_REGISTRYINDEX, k->slot);
+	k->holds_client = 1;
+}
+
+static void let_client_go(lua_State *L, sls_call *k)
+{
+	if (!k->holds_client)
+		return;
+	lua_pushboolean(L, 0);
+	lua_rawseti(L, LUA_REGISTRYINDEX, k->slot);
+	k->holds_client = 0;
 }
 
 /* The call at spare, emptied and pushed, when it is over and can serve
@@ -67,11 +91,11 @@ static sls_call *reuse(lua_State *L, int spare, size_t need)
 	sls_buf raw;
 	sls_httpp answer;
 	size_t room;
+	int slot;
 
 	if (k->phase != PH_DONE || k->creds_asked || k->room < need)
 		return NULL;
-	if (k->client_ref != LUA_NOREF)
-		luaL_unref(L, LUA_REGISTRYINDEX, k->client_ref);
+	let_client_go(L, k);
 	sls_result_forget(L, k);
 	raw = k->sent.raw;
 	sls_buf_clear(&raw);                  /* it held the security token */
@@ -80,11 +104,12 @@ static sls_call *reuse(lua_State *L, int spare, size_t need)
 	sls_buf_clear(&answer.body);
 	sls_buf_clear(&answer.line);
 	room = k->room;
+	slot = k->slot;
 	memset(k, 0, sizeof *k);
 	k->sent.raw = raw;
 	k->x.answer = answer;
 	k->room = room;
-	k->client_ref = LUA_NOREF;
+	k->slot = slot;
 	k->denied_ref = LUA_NOREF;
 	lua_pushvalue(L, spare);
 	return k;
@@ -123,7 +148,7 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts, int spare)
 	if (k == NULL) {
 		k = lua_newuserdata(L, sizeof *k + ticket_len + 1);
 		memset(k, 0, sizeof *k);
-		k->client_ref = LUA_NOREF;
+		k->slot = LUA_NOREF;
 		k->denied_ref = LUA_NOREF;
 		k->room = ticket_len + 1;
 		sls_set_metatable(L, &call_mt_key);
@@ -331,6 +356,23 @@ static sls_call *check_call(lua_State *L)
  * provider, ms | "exchange", raw, host, port, https, pool, ssl_verify,
  * connect_ms | "wait", ms | "done", results... Returns their count; they
  * are the top of the stack. */
+/* The step protocol's words, upvalues of sls._call and call:next (the
+ * functions that push steps): pushed as the Lua strings they are, not
+ * hashed from C text on every step. */
+static const char *const step_words[] = { "credentials", "exchange", "wait", "done", NULL };
+enum { W_CREDENTIALS = 1, W_EXCHANGE, W_WAIT, W_DONE, N_STEP_WORDS = 4 };
+
+static void push_step_closure(lua_State *L, lua_CFunction f)
+{
+	int i;
+
+	for (i = 0; step_words[i] != NULL; i++)
+		lua_pushstring(L, step_words[i]);
+	lua_pushcclosure(L, f, N_STEP_WORDS);
+}
+
+#define PUSH_WORD(L, w) lua_pushvalue(L, lua_upvalueindex(w))
+
 static int push_step(lua_State *L, sls_call *k)
 {
 	sls_client *c = k->client;
@@ -338,12 +380,12 @@ static int push_step(lua_State *L, sls_call *k)
 
 	switch (step(L, k, &nres)) {
 	case OP_CREDENTIALS:
-		lua_pushliteral(L, "credentials");
+		PUSH_WORD(L, W_CREDENTIALS);
 		lua_rawgeti(L, LUA_REGISTRYINDEX, c->creds.provider);
 		lua_pushinteger(L, SLS_CRED_TIMEOUT_MS);
 		return 3;
 	case OP_EXCHANGE:
-		lua_pushliteral(L, "exchange");
+		PUSH_WORD(L, W_EXCHANGE);
 		lua_pushlstring(L, k->sent.raw.data, k->sent.raw.len);
 		lua_pushstring(L, c->cfg.endpoint.host);
 		lua_pushinteger(L, (lua_Integer)c->cfg.endpoint.port);
@@ -354,19 +396,18 @@ static int push_step(lua_State *L, sls_call *k)
 		                                           sls_exio_now_ms()));
 		return 8;
 	case OP_WAIT:
-		lua_pushliteral(L, "wait");
+		PUSH_WORD(L, W_WAIT);
 		lua_pushinteger(L, (lua_Integer)k->wait_ms);
 		return 2;
 	default:
 		/* Over. A call that never asked the provider (no timer brings an
 		 * answer for it) lets its client go: one kept for reuse in
 		 * sls/ngx.lua's spare list keeps no client alive. */
-		if (!k->creds_asked && k->client_ref != LUA_NOREF) {
-			luaL_unref(L, LUA_REGISTRYINDEX, k->client_ref);
-			k->client_ref = LUA_NOREF;
+		if (!k->creds_asked && k->holds_client) {
+			let_client_go(L, k);
 			k->client = NULL;
 		}
-		lua_pushliteral(L, "done");
+		PUSH_WORD(L, W_DONE);
 		lua_insert(L, -1 - nres);
 		return nres + 1;
 	}
@@ -382,7 +423,7 @@ static int call_next(lua_State *L)
 }
 
 /* sls._call(client, action, opts[, spare[, first]]): a call for sls/ngx.lua. */
-int sls_call_lua(lua_State *L)
+static int call_lua(lua_State *L)
 {
 	int action, n, at;
 	sls_call *k;
@@ -391,8 +432,7 @@ int sls_call_lua(lua_State *L)
 	action = luaL_checkoption(L, 2, NULL, actions);
 	lua_settop(L, 5);
 	k = sls_call_new(L, 1, action, 3, lua_isnil(L, 4) ? 0 : 4);
-	lua_pushvalue(L, 1);                  /* the client lives while the call does */
-	k->client_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	hold_client(L, k, 1);                 /* the client lives while the call does */
 	if (!lua_toboolean(L, 5))
 		return 1;
 	/* And its first step: one crossing fewer per call for sls/ngx.lua. */
@@ -516,7 +556,6 @@ void sls_call_register(lua_State *L)
 		{ NULL, NULL }
 	};
 	static const luaL_Reg methods[] = {
-		{ "next",        call_next },
 		{ "credentials", call_credentials },
 		{ NULL, NULL }
 	};
@@ -529,10 +568,20 @@ void sls_call_register(lua_State *L)
 	sls_opts_register(L, refresh_options);
 	sls_new_class(L, SLS_CALL_MT, &call_mt_key, meta, methods);
 	sls_exio_method(L, SLS_CALL_MT, "io", call_io);
+	luaL_getmetatable(L, SLS_CALL_MT);
+	lua_getfield(L, -1, "__index");
+	push_step_closure(L, call_next);
+	lua_setfield(L, -2, "next");
+	lua_pop(L, 2);
 	/* A client's calls are this file's: they join its methods here, so
 	 * client.c needs nothing from above it. */
 	luaL_getmetatable(L, SLS_CLIENT_MT);
 	lua_getfield(L, -1, "__index");
 	sls_setfuncs(L, client_methods);
 	lua_pop(L, 2);
+}
+
+void sls_call_push_lua(lua_State *L)
+{
+	push_step_closure(L, call_lua);
 }

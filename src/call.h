@@ -22,7 +22,10 @@
 #define SLS_CALL_MT "sls.Call"
 
 typedef struct sls_call {
-	int          client_ref;   /* registry ref: the client lives as long */
+	int          slot;         /* a registry slot of its own (sls._call's; LUA_NOREF
+	                            * before), freed with the call: holds the client
+	                            * while the call runs */
+	int          holds_client; /* the slot holds the client now */
 	int          denied_ref;   /* registry ref: accessDeniedDetail, or LUA_NOREF */
 	struct sls_client *client;
 	sls_ask      ask;          /* its ticket is copied behind the struct */
@@ -49,10 +52,10 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts, int spare);
 int  sls_call_run(lua_State *L, sls_call *k);
 /* sls._prepare(client, action, opts[, now]): the signed request, not sent. */
 int  sls_call_prepare(lua_State *L);
-/* sls._call(client, action, opts[, spare[, first]]): a call for sls/ngx.lua
- * to drive; spare, a call that is over, is used again when it can be; with
- * first, its first step (call:next()) follows the call. */
-int  sls_call_lua(lua_State *L);
+/* Pushes sls._call(client, action, opts[, spare[, first]]): a call for
+ * sls/ngx.lua to drive; spare, a call that is over, is used again when it
+ * can be; with first, its first step (call:next()) follows the call. */
+void sls_call_push_lua(lua_State *L);
 /* Registers the sls.Call metatable, and the client's create_ticket and
  * refresh_token methods (after sls_client_register). */
 void sls_call_register(lua_State *L);

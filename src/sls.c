@@ -71,7 +71,6 @@ int luaopen_sls(lua_State *L)
 		{ "refresh_token", default_refresh_token },
 		{ "embed_url",     sls_embed_url },
 		{ "_default",      default_client },
-		{ "_call",         sls_call_lua },
 		{ "_prepare",      sls_call_prepare },
 		{ NULL, NULL }
 	};
@@ -82,6 +81,8 @@ int luaopen_sls(lua_State *L)
 	sls_embed_register(L);
 	lua_newtable(L);
 	sls_setfuncs(L, functions);
+	sls_call_push_lua(L);
+	lua_setfield(L, -2, "_call");
 	sls_natives_register(L);
 	lua_pushliteral(L, "lua-sls " SLS_VERSION);
 	lua_setfield(L, -2, "_VERSION");
