@@ -2,7 +2,8 @@
  * read whole and the same answer split at every offset must give the same
  * verdict, status, body and keep-alive; nothing past the caps is kept. The
  * first byte picks raw (cosocket) or decoded (libcurl: lines, then body)
- * mode. */
+ * mode. The header fields recorded lie inside the head, a name without a
+ * colon and a value without blanks around it, alike however it was split. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,42 @@ static int read_all(sls_httpp *p, const char *d, size_t n, size_t cut, int decod
 	}
 }
 
+/* The recorded fields lie within the head and read as header lines do. */
+static void check_fields(const sls_httpp *p)
+{
+	size_t i;
+
+	for (i = 0; i < sls_httpp_nfields(p); i++) {
+		const char *name, *value;
+		size_t name_n, value_n;
+		sls_httpp_field_get(p, i, &name, &name_n, &value, &value_n);
+		if (name < p->head.data || name_n == 0 || value < name + name_n + 1 ||
+		    value + value_n > p->head.data + p->head.len ||
+		    memchr(name, ':', name_n) != NULL || name[name_n] != ':' ||
+		    (value_n > 0 && (value[0] == ' ' || value[0] == '\t' ||
+		                     value[value_n - 1] == ' ' || value[value_n - 1] == '\t')))
+			abort();
+	}
+}
+
+/* Two reads of one answer recorded the same fields. */
+static int same_fields(const sls_httpp *a, const sls_httpp *b)
+{
+	size_t i;
+
+	if (sls_httpp_nfields(a) != sls_httpp_nfields(b))
+		return 0;
+	for (i = 0; i < sls_httpp_nfields(a); i++) {
+		const char *an, *av, *bn, *bv;
+		size_t ann, avn, bnn, bvn;
+		sls_httpp_field_get(a, i, &an, &ann, &av, &avn);
+		sls_httpp_field_get(b, i, &bn, &bnn, &bv, &bvn);
+		if (ann != bnn || avn != bvn || memcmp(an, bn, ann) != 0 || memcmp(av, bv, avn) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static sls_httpp whole, split;
@@ -62,13 +99,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (r == SLS_HTTPP_ERROR && (whole.code == NULL || whole.why == NULL))
 		abort();
+	check_fields(&whole);
 	for (cut = 0; cut < n; cut++) {
 		int s = read_all(&split, d, n, cut, decoded);
 		if (s != r || split.status != whole.status ||
 		    (r == SLS_HTTPP_DONE && (split.body.len != whole.body.len ||
 		                             memcmp(sls_buf_str(&split.body), sls_buf_str(&whole.body),
 		                                    whole.body.len) != 0 ||
-		                             split.keep_alive != whole.keep_alive)) ||
+		                             split.keep_alive != whole.keep_alive ||
+		                             !same_fields(&split, &whole))) ||
 		    (r == SLS_HTTPP_ERROR && strcmp(split.code, whole.code) != 0))
 			abort();
 	}

@@ -22,16 +22,10 @@ static char answer_mt_key, fetch_mt_key;   /* registry: their metatables */
 
 /* An answer's reader as a userdata, so its buffers are freed (and wiped:
  * credential answers carry secrets) even when a Lua error unwinds. */
-static void wipe_answer(sls_httpp *a)
-{
-	sls_buf_wipe(&a->head);
-	sls_buf_wipe(&a->body);
-	sls_buf_wipe(&a->line);
-}
 
 static int answer_gc(lua_State *L)
 {
-	wipe_answer(luaL_checkudata(L, 1, ANSWER_MT));
+	sls_httpp_wipe(luaL_checkudata(L, 1, ANSWER_MT));
 	return 0;
 }
 
@@ -120,7 +114,7 @@ int sls_fetch_lua(lua_State *L)
 	}
 	lua_pushinteger(L, (lua_Integer)answer->status);
 	lua_pushlstring(L, sls_buf_str(&answer->body), answer->body.len);
-	wipe_answer(answer);     /* now rather than at some collection */
+	sls_httpp_wipe(answer);     /* now rather than at some collection */
 	return 2;
 }
 
@@ -141,7 +135,7 @@ static int fetch_gc(lua_State *L)
 {
 	sls_fetch *f = sls_checkudata(L, 1, &fetch_mt_key, FETCH_MT);
 
-	wipe_answer(&f->x.answer);
+	sls_httpp_wipe(&f->x.answer);
 	sls_buf_wipe(&f->raw);
 	return 0;
 }

@@ -25,6 +25,10 @@ enum {
 
 #define READ_SIZE (16 * 1024)
 
+/* sls_httpp_field's offsets and lengths hold any head the caps let in. */
+typedef char field_line_fits[SLS_LINE_MAX <= 0xFFFF ? 1 : -1];
+typedef char field_head_fits[SLS_HEAD_MAX <= 0xFFFFFFFF ? 1 : -1];
+
 static int fail(sls_httpp *p, const char *code, const char *why)
 {
 	p->state = ST_ERROR;
@@ -44,6 +48,7 @@ void sls_httpp_reset(sls_httpp *p, int decoded)
 	sls_buf_reset(&p->head);
 	sls_buf_reset(&p->body);
 	sls_buf_reset(&p->line);
+	sls_buf_reset(&p->fields);
 	p->state = ST_STATUS;
 	p->decoded = decoded;
 	p->status = 0;
@@ -63,6 +68,32 @@ void sls_httpp_free(sls_httpp *p)
 	sls_buf_free(&p->head);
 	sls_buf_free(&p->body);
 	sls_buf_free(&p->line);
+	sls_buf_free(&p->fields);
+}
+
+void sls_httpp_wipe(sls_httpp *p)
+{
+	sls_buf_wipe(&p->head);
+	sls_buf_wipe(&p->body);
+	sls_buf_wipe(&p->line);
+	sls_buf_free(&p->fields);             /* offsets only */
+}
+
+size_t sls_httpp_nfields(const sls_httpp *p)
+{
+	return p->fields.len / sizeof(sls_httpp_field);
+}
+
+void sls_httpp_field_get(const sls_httpp *p, size_t i, const char **name, size_t *name_n,
+                         const char **value, size_t *value_n)
+{
+	sls_httpp_field f;
+
+	memcpy(&f, p->fields.data + i * sizeof f, sizeof f);    /* the buffer's alignment */
+	*name = p->head.data + f.at;
+	*name_n = f.name_n;
+	*value = *name + f.value_at;
+	*value_n = f.value_n;
 }
 
 int sls_httpp_started(const sls_httpp *p)
@@ -130,6 +161,16 @@ static int header_line(sls_httpp *p, const char *s, size_t n)
 		end--;
 	if (p->status < 200)
 		return SLS_HTTPP_MORE;             /* an interim answer's headers */
+	{
+		sls_httpp_field f;
+		f.at = (unsigned int)(s - p->head.data);
+		f.name_n = (unsigned short)klen;
+		f.value_at = (unsigned short)(v - s);
+		f.value_n = (unsigned short)(end - v);
+		sls_buf_add(&p->fields, &f, sizeof f);
+		if (p->fields.oom)
+			return oom(p);
+	}
 	if (NAME_IS(s, klen, "content-length")) {
 		long long len = 0;
 		const char *q;
@@ -164,6 +205,7 @@ static int header_line(sls_httpp *p, const char *s, size_t n)
 static void start_over(sls_httpp *p)
 {
 	sls_buf_reset(&p->head);
+	sls_buf_reset(&p->fields);
 	p->line_at = 0;
 	p->status = 0;
 	p->length = -1;

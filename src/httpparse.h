@@ -30,6 +30,7 @@ typedef struct sls_httpp {
 	sls_buf    head;          /* the final answer's status line and headers, raw */
 	sls_buf    body;
 	sls_buf    line;          /* a chunk-size or trailer line being read */
+	sls_buf    fields;        /* the final answer's headers as read: sls_httpp_field */
 	const char *code;         /* on error: "ResponseTooLarge" or "BadResponse" */
 	const char *why;          /* on error: what was wrong (static text) */
 } sls_httpp;
@@ -38,6 +39,8 @@ typedef struct sls_httpp {
 void sls_httpp_reset(sls_httpp *p, int decoded);
 /* Frees the buffers, wiping nothing: answers carry no secret of ours. */
 void sls_httpp_free(sls_httpp *p);
+/* Frees them, wiped first (a credentials answer carries secrets). */
+void sls_httpp_wipe(sls_httpp *p);
 /* Reads n bytes. *used (may be NULL) tells how many belong to this answer;
  * bytes after its end are not taken (and forbid keep-alive). */
 int sls_httpp_feed(sls_httpp *p, const char *data, size_t n, size_t *used);
@@ -46,6 +49,21 @@ int sls_httpp_body(sls_httpp *p, const char *data, size_t n);
 /* The peer closed the connection (raw mode), or libcurl finished the
  * transfer (decoded mode): DONE when the answer is whole, else ERROR. */
 int sls_httpp_eof(sls_httpp *p);
+/* Where one header of the final answer lies in head: its name as sent
+ * (offset, length) and its value without the blanks around it (offset from
+ * the name, length). Recorded as the reader reads the line, so the head is
+ * parsed once; a line is at most SLS_LINE_MAX bytes. */
+typedef struct sls_httpp_field {
+	unsigned int   at;
+	unsigned short name_n, value_at, value_n;
+} sls_httpp_field;
+
+/* The number of headers of the final answer read so far, and the i-th
+ * one's name and value (pointers into head, valid until it changes). */
+size_t sls_httpp_nfields(const sls_httpp *p);
+void   sls_httpp_field_get(const sls_httpp *p, size_t i, const char **name, size_t *name_n,
+                           const char **value, size_t *value_n);
+
 /* How many bytes to ask the socket for next: what the body still needs
  * when its length is known, else a read's worth. 0 once DONE or failed. */
 size_t sls_httpp_want(const sls_httpp *p);

@@ -7,40 +7,6 @@ static int is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static sls_span trim(const char *p, const char *end)
-{
-	sls_span s;
-
-	while (p < end && is_blank(*p))
-		p++;
-	while (end > p && is_blank(end[-1]))
-		end--;
-	s.p = p;
-	s.n = (size_t)(end - p);
-	return s;
-}
-
-int sls_header_next(const char **cur, const char *end, sls_span *name, sls_span *value)
-{
-	while (*cur < end) {
-		const char *line = *cur, *eol, *colon;
-
-		eol = memchr(line, '\n', (size_t)(end - line));
-		eol = eol ? eol : end;
-		*cur = eol < end ? eol + 1 : end;
-		colon = memchr(line, ':', (size_t)(eol - line));
-		/* The status line and the blank line have no name. */
-		if (colon == NULL || colon == line ||
-		    (eol - line >= 5 && memcmp(line, "HTTP/", 5) == 0))
-			continue;
-		*name = trim(line, colon);
-		*value = trim(colon + 1, eol);
-		if (name->n > 0)
-			return 1;
-	}
-	return 0;
-}
-
 int sls_retryable_status(long status, const char *code)
 {
 	if (status >= 500 || status == 429)

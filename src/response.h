@@ -1,4 +1,4 @@
-/* Reading an SLS answer: header lines, retry classification. Pure. */
+/* Reading an SLS answer: retry classification, HTML, Retry-After. Pure. */
 #ifndef SLS_RESPONSE_H
 #define SLS_RESPONSE_H
 
@@ -8,10 +8,6 @@ typedef struct sls_span {
 	const char *p;
 	size_t      n;
 } sls_span;
-
-/* Steps through raw header lines ("Name: value\r\n"), skipping the status
- * line. Returns 0 at the end. Names are as sent; values are trimmed. */
-int sls_header_next(const char **cur, const char *end, sls_span *name, sls_span *value);
 
 /* Whether a server answer is worth another attempt: 5xx, 429, ServerBusy,
  * InternalServerError and the quota / throttling family. */

@@ -18,14 +18,6 @@ static const char *const result_keys[] = {
 	"access_token_expires_at", "accessToken", NULL
 };
 
-/* t[key k] = the value on top (popped); t at idx, the keys at keys. */
-static void set_key(lua_State *L, int idx, int keys, int k)
-{
-	lua_rawgeti(L, keys, k);
-	lua_insert(L, -2);
-	lua_rawset(L, idx);
-}
-
 void sls_result_register(lua_State *L)
 {
 	int i;
@@ -145,17 +137,19 @@ static int seen_before(sls_span *seen, size_t *nseen, sls_span k)
 	return 0;
 }
 
-/* Pushes the response headers as a table with lower-case names, in one
- * pass that also finds the headers in h (their first occurrence). */
-static void push_headers(lua_State *L, const char *cur, const char *end, known_headers *h)
+/* Pushes the response headers as a table with lower-case names, from the
+ * fields the reader recorded, in one pass that also finds the headers in h
+ * (their first occurrence). */
+static void push_headers(lua_State *L, const sls_httpp *answer, known_headers *h)
 {
 	sls_span k, v, seen[SEEN_MAX];
-	size_t i, nseen = 0;
+	size_t i, f, nseen = 0, nfields = sls_httpp_nfields(answer);
 	char name[128];
 
 	memset(h, 0, sizeof *h);
-	lua_createtable(L, 0, 8);
-	while (sls_header_next(&cur, end, &k, &v)) {
+	lua_createtable(L, 0, nfields < 8 ? 8 : (int)(nfields < 64 ? nfields : 64));
+	for (f = 0; f < nfields; f++) {
+		sls_httpp_field_get(answer, f, &k.p, &k.n, &v.p, &v.n);
 		if (k.n >= sizeof name)
 			continue;
 		for (i = 0; i < k.n; i++) {
@@ -251,8 +245,8 @@ static void keep_denied(lua_State *L, sls_call *k, int json, const sls_secret *s
 int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t nsecrets)
 {
 	sls_outcome *o = &k->o;
-	const char *head = sls_buf_str(&k->x.answer.head), *body = sls_buf_str(&k->x.answer.body);
-	size_t head_n = k->x.answer.head.len, body_n = k->x.answer.body.len, n = 0, mn = 0;
+	const char *body = sls_buf_str(&k->x.answer.body);
+	size_t body_n = k->x.answer.body.len, n = 0, mn = 0;
 	const char *code, *msg, *value, *html;
 	long status = k->x.answer.status;
 	known_headers h;
@@ -262,7 +256,7 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	sls_outcome_clear(o);
 	sls_result_forget(L, k);              /* the last attempt's extras */
 	o->status = status;
-	push_headers(L, head, head + head_n, &h);
+	push_headers(L, &k->x.answer, &h);
 	headers = lua_gettop(L);
 	o->retry_after = h.has_retry_after ? sls_retry_after(h.retry_after) : -1;
 	if (h.has_request_id)
@@ -329,29 +323,37 @@ int sls_result_read(lua_State *L, sls_call *k, const sls_secret *secrets, size_t
 	at_value = lua_gettop(L);
 	lua_createtable(L, 0, 8);
 	res = lua_gettop(L);
+	/* Each field: its key from the list, its value, then the set. */
+	lua_rawgeti(L, keys, k->ask.action == SLS_ACTION_TICKET ? K_TICKET : K_ACCESS_TOKEN);
 	lua_pushvalue(L, at_value);
-	set_key(L, res, keys, k->ask.action == SLS_ACTION_TICKET ? K_TICKET : K_ACCESS_TOKEN);
+	lua_rawset(L, res);
 	if (o->request_id[0] != '\0') {
+		lua_rawgeti(L, keys, K_REQUEST_ID);
 		lua_pushstring(L, o->request_id);
-		set_key(L, res, keys, K_REQUEST_ID);
+		lua_rawset(L, res);
 	}
+	lua_rawgeti(L, keys, K_STATUS);
 	lua_pushinteger(L, (lua_Integer)status);
-	set_key(L, res, keys, K_STATUS);
+	lua_rawset(L, res);
+	lua_rawgeti(L, keys, K_HEADERS);
 	lua_pushvalue(L, headers);
-	set_key(L, res, keys, K_HEADERS);
+	lua_rawset(L, res);
+	lua_rawgeti(L, keys, K_BODY);
 	lua_pushvalue(L, json);
-	set_key(L, res, keys, K_BODY);
+	lua_rawset(L, res);
 	{
 		long long exp = k->ask.has_exp ? k->ask.exp : SLS_DEFAULT_EXPIRY;
 		long long at = k->ask.has_at ? k->ask.at : SLS_DEFAULT_EXPIRY;
 		if (k->ask.action == SLS_ACTION_TICKET) {
+			lua_rawgeti(L, keys, K_EXPIRES_AT);
 			lua_pushinteger(L, (lua_Integer)(k->sent_at + exp));
-			set_key(L, res, keys, K_EXPIRES_AT);
+			lua_rawset(L, res);
 			if (at > exp)
 				at = exp;
 		}
+		lua_rawgeti(L, keys, K_TOKEN_EXPIRES_AT);
 		lua_pushinteger(L, (lua_Integer)(k->sent_at + at));
-		set_key(L, res, keys, K_TOKEN_EXPIRES_AT);
+		lua_rawset(L, res);
 	}
 	return 1;
 }

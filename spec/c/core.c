@@ -136,6 +136,40 @@ static int decoded(sls_httpp *p, const char *const lines[], size_t n)
 	return r == SLS_HTTPP_MORE ? sls_httpp_eof(p) : r;
 }
 
+/* The header fields the reader records: the final answer's only, the
+ * value without the blanks around it, a line split anywhere. */
+static void test_fields(void)
+{
+	static const char answer[] =
+		"HTTP/1.1 100 Continue\r\nX-Interim: no\r\n\r\n"
+		"HTTP/1.1 200 OK\r\nServer:  nginx \t\r\nX-Log-RequestId:6721A1D5\r\n"
+		"Empty:\r\nContent-Length: 2\r\n\r\n{}";
+	static const char *const want[][2] = {
+		{ "Server", "nginx" }, { "X-Log-RequestId", "6721A1D5" }, { "Empty", "" },
+		{ "Content-Length", "2" },
+	};
+	size_t cut, i, n = sizeof answer - 1;
+	sls_httpp p;
+
+	memset(&p, 0, sizeof p);
+	for (cut = 0; cut <= n; cut++) {
+		sls_httpp_reset(&p, 0);
+		sls_httpp_feed(&p, answer, cut, NULL);
+		CHECK(sls_httpp_feed(&p, answer + cut, n - cut, NULL) == SLS_HTTPP_DONE,
+		      "fields: done, cut at %zu", cut);
+		CHECK(sls_httpp_nfields(&p) == 4, "fields: 4 of the final answer, cut at %zu", cut);
+		for (i = 0; i < 4 && i < sls_httpp_nfields(&p); i++) {
+			const char *name, *value;
+			size_t name_n, value_n;
+			sls_httpp_field_get(&p, i, &name, &name_n, &value, &value_n);
+			CHECK(name_n == strlen(want[i][0]) && memcmp(name, want[i][0], name_n) == 0 &&
+			      value_n == strlen(want[i][1]) && memcmp(value, want[i][1], value_n) == 0,
+			      "field %zu is %s: %s, cut at %zu", i, want[i][0], want[i][1], cut);
+		}
+	}
+	sls_httpp_free(&p);
+}
+
 static void test_reader(void)
 {
 	static const expect cases[] = {
@@ -326,6 +360,7 @@ int main(void)
 {
 	test_policy();
 	test_reader();
+	test_fields();
 	test_pct();
 	test_text();
 	printf("core: %d passed, %d failed\n", passed, failed);
