@@ -2,8 +2,8 @@
  * read whole and the same answer split at every offset must give the same
  * verdict, status, body and keep-alive; nothing past the caps is kept. The
  * first byte picks raw (cosocket) or decoded (libcurl: lines, then body)
- * mode. The header fields recorded lie inside the head, a name without a
- * colon and a value without blanks around it, alike however it was split. */
+ * mode. The header fields recorded lie inside the head, a name and a value
+ * without blanks around them, alike however the answer was split. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +47,11 @@ static int read_all(sls_httpp *p, const char *d, size_t n, size_t cut, int decod
 	}
 }
 
+static int blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
 /* The recorded fields lie within the head and read as header lines do. */
 static void check_fields(const sls_httpp *p)
 {
@@ -56,11 +61,14 @@ static void check_fields(const sls_httpp *p)
 		const char *name, *value;
 		size_t name_n, value_n;
 		sls_httpp_field_get(p, i, &name, &name_n, &value, &value_n);
-		if (name < p->head.data || name_n == 0 || value < name + name_n + 1 ||
+		const char *after = name + name_n;
+		while (*after == ' ' || *after == '\t' || *after == '\r')
+			after++;
+		if (name < p->head.data || name_n == 0 || value < after + 1 ||
 		    value + value_n > p->head.data + p->head.len ||
-		    memchr(name, ':', name_n) != NULL || name[name_n] != ':' ||
-		    (value_n > 0 && (value[0] == ' ' || value[0] == '\t' ||
-		                     value[value_n - 1] == ' ' || value[value_n - 1] == '\t')))
+		    memchr(name, ':', name_n) != NULL || *after != ':' ||
+		    blank(name[name_n - 1]) ||
+		    (value_n > 0 && (blank(value[0]) || blank(value[value_n - 1]))))
 			abort();
 	}
 }

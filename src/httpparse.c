@@ -143,6 +143,36 @@ static int status_line(sls_httpp *p, const char *s, size_t n)
 	return SLS_HTTPP_MORE;
 }
 
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Records a header for the result table: the name without blanks before
+ * its colon, the value without blanks (a stray CR too) around it, as
+ * servers that break RFC 9110 that way mean them. Framing (below) reads
+ * the line as libcurl does, and does not go by this. */
+static int record_field(sls_httpp *p, const char *s, size_t klen, const char *v,
+                        const char *end)
+{
+	sls_httpp_field f;
+
+	while (klen > 0 && is_blank(s[klen - 1]))
+		klen--;
+	while (v < end && is_blank(*v))
+		v++;
+	while (end > v && is_blank(end[-1]))
+		end--;
+	if (klen == 0)
+		return SLS_HTTPP_MORE;            /* no name: nothing to show */
+	f.at = (unsigned int)(s - p->head.data);
+	f.name_n = (unsigned short)klen;
+	f.value_at = (unsigned short)(v - s);
+	f.value_n = (unsigned short)(end - v);
+	sls_buf_add(&p->fields, &f, sizeof f);
+	return p->fields.oom ? oom(p) : SLS_HTTPP_MORE;
+}
+
 /* One header line (without its line end). */
 static int header_line(sls_httpp *p, const char *s, size_t n)
 {
@@ -161,16 +191,8 @@ static int header_line(sls_httpp *p, const char *s, size_t n)
 		end--;
 	if (p->status < 200)
 		return SLS_HTTPP_MORE;             /* an interim answer's headers */
-	{
-		sls_httpp_field f;
-		f.at = (unsigned int)(s - p->head.data);
-		f.name_n = (unsigned short)klen;
-		f.value_at = (unsigned short)(v - s);
-		f.value_n = (unsigned short)(end - v);
-		sls_buf_add(&p->fields, &f, sizeof f);
-		if (p->fields.oom)
-			return oom(p);
-	}
+	if (record_field(p, s, klen, v, end) != SLS_HTTPP_MORE)
+		return SLS_HTTPP_ERROR;
 	if (NAME_IS(s, klen, "content-length")) {
 		long long len = 0;
 		const char *q;
