@@ -9,16 +9,13 @@
 
 #include "args.h"
 #include "attempt.h"
-#include "exio.h"
 #include "client.h"
+#include "exio.h"
 #include "result.h"
 
 static char call_mt_key;           /* registry: the sls.Call metatable */
 
-enum { PH_START, PH_EXCHANGE, PH_ANSWERED, PH_DONE, PH_DEAD };
-enum { OP_CREDENTIALS, OP_EXCHANGE, OP_WAIT, OP_DONE };
-
-static const char *const actions[] = { "create_ticket", "refresh_token", NULL };
+const char *const sls_call_actions[] = { "create_ticket", "refresh_token", NULL };
 #define TICKET_OPTIONS(X) \
 	X(T_EXPIRATION, "expiration_time") X(T_TOKEN_EXPIRATION, "access_token_expiration_time")
 #define REFRESH_OPTIONS(X) \
@@ -40,9 +37,14 @@ static void sleep_ms(long ms)
 
 /* ---------------------------------------------------------- the object */
 
+sls_call *sls_call_check(lua_State *L, int idx)
+{
+	return sls_checkudata(L, idx, &call_mt_key, SLS_CALL_MT);
+}
+
 static int call_gc(lua_State *L)
 {
-	sls_call *k = sls_checkudata(L, 1, &call_mt_key, SLS_CALL_MT);
+	sls_call *k = sls_call_check(L, 1);
 
 	sls_exchange_free(&k->x);
 	sls_buf_wipe(&k->sent.raw);
@@ -53,13 +55,11 @@ static int call_gc(lua_State *L)
 		k->slot = LUA_NOREF;
 	}
 	k->holds_client = 0;
-	k->phase = PH_DEAD;                   /* its client may be gone */
+	k->phase = SLS_PH_DEAD;                   /* its client may be gone */
 	return 0;
 }
 
-/* The client at idx lives while the call holds it (in the call's slot: a
- * registry ref taken once per call object, not once per call). */
-static void hold_client(lua_State *L, sls_call *k, int idx)
+void sls_call_hold_client(lua_State *L, sls_call *k, int idx)
 {
 	idx = sls_absindex(L, idx);
 	if (k->slot == LUA_NOREF) {
@@ -71,7 +71,7 @@ static void hold_client(lua_State *L, sls_call *k, int idx)
 	k->holds_client = 1;
 }
 
-static void let_client_go(lua_State *L, sls_call *k)
+void sls_call_let_client_go(lua_State *L, sls_call *k)
 {
 	if (!k->holds_client)
 		return;
@@ -87,15 +87,15 @@ static void let_client_go(lua_State *L, sls_call *k)
  * recycled call keeps its buffers' memory: no malloc and free per call. */
 static sls_call *reuse(lua_State *L, int spare, size_t need)
 {
-	sls_call *k = sls_checkudata(L, spare, &call_mt_key, SLS_CALL_MT);
+	sls_call *k = sls_call_check(L, spare);
 	sls_buf raw;
 	sls_httpp answer;
 	size_t room;
 	int slot;
 
-	if (k->phase != PH_DONE || k->creds_asked || k->room < need)
+	if (k->phase != SLS_PH_DONE || k->creds_asked || k->room < need)
 		return NULL;
-	let_client_go(L, k);
+	sls_call_let_client_go(L, k);
 	sls_result_forget(L, k);
 	raw = k->sent.raw;
 	sls_buf_clear(&raw);                  /* it held the security token */
@@ -166,7 +166,7 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts, int spare)
 		k->ask.ticket = copy;
 		k->ask.ticket_len = ticket_len;
 	}
-	k->phase = PH_START;
+	k->phase = SLS_PH_START;
 	return k;
 }
 
@@ -198,9 +198,9 @@ static int finish_local(lua_State *L, sls_call *k, const char *code, const char 
                         int *nres)
 {
 	sls_outcome_local(&k->o, code, msg);
-	k->phase = PH_DONE;
+	k->phase = SLS_PH_DONE;
 	*nres = sls_result_failure(L, k);
-	return OP_DONE;
+	return SLS_OP_DONE;
 }
 
 /* Starts the next attempt at now: the keys must be able to sign, and the
@@ -231,9 +231,9 @@ static int begin_attempt(lua_State *L, sls_call *k, time_t now, int *nres)
 	return 1;
 }
 
-/* Advances the call to its next step. At OP_DONE the results are pushed
+/* Advances the call to its next step. At SLS_OP_DONE the results are pushed
  * and *nres is their count. */
-static int step(lua_State *L, sls_call *k, int *nres)
+int sls_call_step(lua_State *L, sls_call *k, int *nres)
 {
 	sls_client *c = k->client;
 	sls_secret secrets[4];
@@ -243,35 +243,35 @@ static int step(lua_State *L, sls_call *k, int *nres)
 	for (;;) {
 		/* Each step may follow a call into Lua (a provider, a yield in
 		 * nginx): the client may have been closed meanwhile. */
-		if (!c->open && k->phase != PH_DONE)
+		if (!c->open && k->phase != SLS_PH_DONE)
 			return finish_local(L, k, "ClientClosed", "the client was closed during "
 			                    "the call", nres);
 		switch (k->phase) {
-		case PH_START:
+		case SLS_PH_START:
 			now = time(NULL);
 			if (!k->creds_asked && sls_creds_due(&c->creds, now)) {
 				k->creds_asked = 1;
-				return OP_CREDENTIALS;
+				return SLS_OP_CREDENTIALS;
 			}
 			if (!begin_attempt(L, k, now, nres))
-				return OP_DONE;
+				return SLS_OP_DONE;
 			sls_exchange_start(&k->x, c->cfg.endpoint.https,
 			                   sls_exio_now_ms() + c->cfg.timeout);
-			k->phase = PH_EXCHANGE;
-			return OP_EXCHANGE;
-		case PH_EXCHANGE:                 /* the driver gave up on the exchange */
+			k->phase = SLS_PH_EXCHANGE;
+			return SLS_OP_EXCHANGE;
+		case SLS_PH_EXCHANGE:                 /* the driver gave up on the exchange */
 			if (k->x.code == NULL)
 				k->x.code = "NetworkError";
-			k->phase = PH_ANSWERED;
+			k->phase = SLS_PH_ANSWERED;
 			break;
-		case PH_ANSWERED:
+		case SLS_PH_ANSWERED:
 			if (k->x.code == NULL) {
 				int ok = sls_result_read(L, k, secrets, secrets_of(k, secrets));
 				OPENSSL_cleanse(k->secret, sizeof k->secret);
 				if (ok) {
-					k->phase = PH_DONE;
+					k->phase = SLS_PH_DONE;
 					*nres = 1;
-					return OP_DONE;
+					return SLS_OP_DONE;
 				}
 			} else {
 				sls_outcome_local(&k->o, k->x.code, k->x.message);
@@ -284,14 +284,14 @@ static int step(lua_State *L, sls_call *k, int *nres)
 				k->o.retryable = 1;
 			}
 			if (d.wait_ms < 0) {
-				k->phase = PH_DONE;
+				k->phase = SLS_PH_DONE;
 				*nres = sls_result_failure(L, k);
-				return OP_DONE;
+				return SLS_OP_DONE;
 			}
 			k->wait_ms = d.wait_ms;
-			k->phase = PH_START;
-			return OP_WAIT;
-		default:                          /* over: check_call stops that */
+			k->phase = SLS_PH_START;
+			return SLS_OP_WAIT;
+		default:                          /* over: check_call (steps.c) stops that */
 			return luaL_error(L, "sls.Call: the call is over");
 		}
 	}
@@ -310,7 +310,7 @@ static void exchange_curl(sls_client *c, sls_call *k)
 		snprintf(k->x.message, sizeof k->x.message, "%s", k->x.answer.code != NULL
 		         ? k->x.answer.why : hr.error[0] ? hr.error : curl_easy_strerror(hr.code));
 	}
-	k->phase = PH_ANSWERED;
+	k->phase = SLS_PH_ANSWERED;
 }
 
 int sls_call_run(lua_State *L, sls_call *k)
@@ -320,163 +320,21 @@ int sls_call_run(lua_State *L, sls_call *k)
 
 	for (;;) {
 		lua_settop(L, base);
-		switch (step(L, k, &nres)) {
-		case OP_DONE:
+		switch (sls_call_step(L, k, &nres)) {
+		case SLS_OP_DONE:
 			return nres;
-		case OP_CREDENTIALS:
+		case SLS_OP_CREDENTIALS:
 			if (sls_creds_ask(L, &c->creds, time(NULL)))
 				sls_sign_ctx_forget(&c->sign);   /* keyed with the old secret */
 			break;
-		case OP_EXCHANGE:
+		case SLS_OP_EXCHANGE:
 			exchange_curl(c, k);
 			break;
-		case OP_WAIT:
+		case SLS_OP_WAIT:
 			sleep_ms(k->wait_ms);
 			break;
 		}
 	}
-}
-
-/* ------------------------------------- the cosocket driver's interface */
-
-/* The call at 1, for its methods: one that ended (done, or collected)
- * is a programming error to drive again. */
-static sls_call *check_call(lua_State *L)
-{
-	sls_call *k = sls_checkudata(L, 1, &call_mt_key, SLS_CALL_MT);
-
-	if (k->phase >= PH_DONE)
-		luaL_error(L, "sls.Call: the call is over");
-	return k;
-}
-
-
-
-/* Takes the call's next step and pushes what the driver does: "credentials",
- * provider, ms | "exchange", raw, host, port, https, pool, ssl_verify,
- * connect_ms | "wait", ms | "done", results... Returns their count; they
- * are the top of the stack. */
-/* The step protocol's words, upvalues of sls._call and call:next (the
- * functions that push steps): pushed as the Lua strings they are, not
- * hashed from C text on every step. */
-static const char *const step_words[] = { "credentials", "exchange", "wait", "done", NULL };
-enum { W_CREDENTIALS = 1, W_EXCHANGE, W_WAIT, W_DONE, N_STEP_WORDS = 4 };
-
-static void push_step_closure(lua_State *L, lua_CFunction f)
-{
-	int i;
-
-	for (i = 0; step_words[i] != NULL; i++)
-		lua_pushstring(L, step_words[i]);
-	lua_pushcclosure(L, f, N_STEP_WORDS);
-}
-
-#define PUSH_WORD(L, w) lua_pushvalue(L, lua_upvalueindex(w))
-
-static int push_step(lua_State *L, sls_call *k)
-{
-	sls_client *c = k->client;
-	int nres = 0;
-
-	switch (step(L, k, &nres)) {
-	case OP_CREDENTIALS:
-		PUSH_WORD(L, W_CREDENTIALS);
-		lua_rawgeti(L, LUA_REGISTRYINDEX, c->creds.provider);
-		lua_pushinteger(L, SLS_CRED_TIMEOUT_MS);
-		return 3;
-	case OP_EXCHANGE:
-		PUSH_WORD(L, W_EXCHANGE);
-		lua_pushlstring(L, k->sent.raw.data, k->sent.raw.len);
-		lua_pushstring(L, c->cfg.endpoint.host);
-		lua_pushinteger(L, (lua_Integer)c->cfg.endpoint.port);
-		lua_pushboolean(L, c->cfg.endpoint.https);
-		lua_pushstring(L, c->pool);
-		lua_pushboolean(L, c->cfg.ssl_verify);
-		lua_pushinteger(L, sls_exchange_connect_ms(&k->x, c->cfg.connect_timeout,
-		                                           sls_exio_now_ms()));
-		return 8;
-	case OP_WAIT:
-		PUSH_WORD(L, W_WAIT);
-		lua_pushinteger(L, (lua_Integer)k->wait_ms);
-		return 2;
-	default:
-		/* Over. A call that never asked the provider (no timer brings an
-		 * answer for it) lets its client go: one kept for reuse in
-		 * sls/ngx.lua's spare list keeps no client alive. */
-		if (!k->creds_asked && k->holds_client) {
-			let_client_go(L, k);
-			k->client = NULL;
-		}
-		PUSH_WORD(L, W_DONE);
-		lua_insert(L, -1 - nres);
-		return nres + 1;
-	}
-}
-
-/* call:next(): the next step (push_step). */
-static int call_next(lua_State *L)
-{
-	sls_call *k = check_call(L);
-
-	lua_settop(L, 1);
-	return push_step(L, k);
-}
-
-/* sls._call(client, action, opts[, spare[, first]]): a call for sls/ngx.lua. */
-static int call_lua(lua_State *L)
-{
-	int action, n, at;
-	sls_call *k;
-
-	sls_client_check(L, 1);
-	action = luaL_checkoption(L, 2, NULL, actions);
-	lua_settop(L, 5);
-	k = sls_call_new(L, 1, action, 3, lua_isnil(L, 4) ? 0 : 4);
-	hold_client(L, k, 1);                 /* the client lives while the call does */
-	if (!lua_toboolean(L, 5))
-		return 1;
-	/* And its first step: one crossing fewer per call for sls/ngx.lua. */
-	at = lua_gettop(L);
-	n = push_step(L, k);
-	lua_pushvalue(L, at);
-	lua_insert(L, -1 - n);
-	return n + 1;
-}
-
-/* call:io(op, ok_or_data, err, reused) after a socket operation: what to do
- * next, as exchange.c decides: "handshake", ms | "send", ms | "read", want,
- * ms | "keepalive", idle_ms | "close" | "resend", pool, connect_ms. */
-static int call_io(lua_State *L)
-{
-	sls_call *k = check_call(L);
-	const sls_client *c = k->client;
-	char fresh[SLS_HOST_MAX + 64];
-	int verdict;
-
-	if (k->phase != PH_EXCHANGE)
-		return luaL_error(L, "sls.Call: no exchange under way");
-	verdict = sls_exio_args(L, &k->x);
-	if (verdict == SLS_NEXT_KEEPALIVE || verdict == SLS_NEXT_CLOSE)
-		k->phase = PH_ANSWERED;
-	if (verdict == SLS_NEXT_RESEND)
-		sls_client_pool_name(fresh, sizeof fresh, c, 1);
-	return sls_exio_push(L, &k->x, verdict, SLS_KEEPALIVE_MS, fresh, c->cfg.connect_timeout);
-}
-
-/* call:credentials(creds, err): what the provider answered (sls/ngx.lua
- * asked it over cosockets). */
-static int call_credentials(lua_State *L)
-{
-	/* Not check_call: the answer is the client's, whatever became of the
-	 * call that asked (a timer brings it after the call may have ended). */
-	sls_call *k = sls_checkudata(L, 1, &call_mt_key, SLS_CALL_MT);
-	sls_client *c = k->client;
-
-	lua_settop(L, 3);
-	if (k->phase != PH_DEAD && c != NULL && c->open &&
-	    sls_creds_apply(L, &c->creds, 2, 3, time(NULL)))
-		sls_sign_ctx_forget(&c->sign);
-	return 0;
 }
 
 /* --------------------------------------------------- sls._prepare */
@@ -487,7 +345,7 @@ static int call_credentials(lua_State *L)
 int sls_call_prepare(lua_State *L)
 {
 	sls_client *c = sls_client_check(L, 1);
-	int action = luaL_checkoption(L, 2, NULL, actions), nres = 0;
+	int action = luaL_checkoption(L, 2, NULL, sls_call_actions), nres = 0;
 	lua_Number x = luaL_optnumber(L, 4, (lua_Number)time(NULL));
 	/* Any number: one no clock shows (nan, 1e300) signs nothing, without
 	 * an out-of-range cast to time_t. */
@@ -555,8 +413,7 @@ void sls_call_register(lua_State *L)
 		{ "refresh_token", client_refresh_token },
 		{ NULL, NULL }
 	};
-	static const luaL_Reg methods[] = {
-		{ "credentials", call_credentials },
+	static const luaL_Reg methods[] = {      /* the step API's (steps.c) */
 		{ NULL, NULL }
 	};
 	static const luaL_Reg meta[] = {
@@ -567,21 +424,10 @@ void sls_call_register(lua_State *L)
 	sls_opts_register(L, ticket_options);
 	sls_opts_register(L, refresh_options);
 	sls_new_class(L, SLS_CALL_MT, &call_mt_key, meta, methods);
-	sls_exio_method(L, SLS_CALL_MT, "io", call_io);
-	luaL_getmetatable(L, SLS_CALL_MT);
-	lua_getfield(L, -1, "__index");
-	push_step_closure(L, call_next);
-	lua_setfield(L, -2, "next");
-	lua_pop(L, 2);
 	/* A client's calls are this file's: they join its methods here, so
 	 * client.c needs nothing from above it. */
 	luaL_getmetatable(L, SLS_CLIENT_MT);
 	lua_getfield(L, -1, "__index");
 	sls_setfuncs(L, client_methods);
 	lua_pop(L, 2);
-}
-
-void sls_call_push_lua(lua_State *L)
-{
-	push_step_closure(L, call_lua);
 }

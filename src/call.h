@@ -5,8 +5,8 @@
  * wait before another attempt, or finish with a result or `nil, err,
  * detail`. Over libcurl, sls_call_run does each step in C. Inside nginx,
  * sls/ngx.lua does them over cosockets (C functions cannot yield there)
- * through the sls.Call methods below, feeding the answer's raw bytes back
- * to C: Lua moves bytes, C decides. */
+ * through the step API (steps.c), feeding the answer's raw bytes back to
+ * C: Lua moves bytes, C decides. */
 #ifndef SLS_CALL_H
 #define SLS_CALL_H
 
@@ -52,10 +52,22 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts, int spare);
 int  sls_call_run(lua_State *L, sls_call *k);
 /* sls._prepare(client, action, opts[, now]): the signed request, not sent. */
 int  sls_call_prepare(lua_State *L);
-/* Pushes sls._call(client, action, opts[, spare[, first]]): a call for
- * sls/ngx.lua to drive; spare, a call that is over, is used again when it
- * can be; with first, its first step (call:next()) follows the call. */
-void sls_call_push_lua(lua_State *L);
+/* The call's phases, and what its next step asks of the driver. */
+enum { SLS_PH_START, SLS_PH_EXCHANGE, SLS_PH_ANSWERED, SLS_PH_DONE, SLS_PH_DEAD };
+enum { SLS_OP_CREDENTIALS, SLS_OP_EXCHANGE, SLS_OP_WAIT, SLS_OP_DONE };
+
+/* "create_ticket", "refresh_token": the actions' names; NULL-terminated. */
+extern const char *const sls_call_actions[];
+
+/* The sls.Call at idx, or a raise. */
+sls_call *sls_call_check(lua_State *L, int idx);
+/* Takes the call's next step: SLS_OP_*. With SLS_OP_DONE, *nres results
+ * (the result, or nil, err, detail) are on the stack. */
+int  sls_call_step(lua_State *L, sls_call *k, int *nres);
+/* The client at idx lives while the call holds it, in the call's slot (a
+ * registry ref taken once per call object, freed in __gc); and no longer. */
+void sls_call_hold_client(lua_State *L, sls_call *k, int idx);
+void sls_call_let_client_go(lua_State *L, sls_call *k);
 /* Registers the sls.Call metatable, and the client's create_ticket and
  * refresh_token methods (after sls_client_register). */
 void sls_call_register(lua_State *L);

@@ -1,6 +1,7 @@
 /* luaopen_sls, the only exported symbol, and the default client that
  * sls.create_ticket and sls.refresh_token use. */
 #include "call.h"
+#include "steps.h"
 #include "client.h"
 #include "embed.h"
 #include "natives.h"
@@ -78,6 +79,7 @@ int luaopen_sls(lua_State *L)
 	sls_result_register(L);
 	sls_client_register(L);
 	sls_call_register(L);
+	sls_steps_register(L);
 	sls_embed_register(L);
 	lua_newtable(L);
 	sls_setfuncs(L, functions);
