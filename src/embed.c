@@ -13,16 +13,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "args.h"
 #include "buf.h"
 #include "embed.h"
+#include "embed_query.h"
 #include "embed_time.h"
 
 #define FN SLS_EMBED_FN
 
-#define MAX_PAIRS   192     /* query parameters of one link */
 #define MAX_FILTERS 64      /* entries of the filters list */
 
 enum { PAGE_LOGSTORE, PAGE_DASHBOARD, PAGE_SAVEDSEARCH };
@@ -96,64 +94,6 @@ static const char *const reserved_params[] = {
 };
 
 
-/* The query, gathered before the link is written: every value is a Lua
- * string kept on the stack (itself, in the anchor table or in a list that
- * is on the stack), or C memory of sls_embed_url's frame. */
-typedef struct query_pairs {
-	const char   *name[MAX_PAIRS];
-	size_t        name_len[MAX_PAIRS];
-	const char   *value[MAX_PAIRS];
-	size_t        len[MAX_PAIRS];
-	unsigned char plain[MAX_PAIRS];    /* PLAIN_NAME | PLAIN_VALUE */
-	int           n;
-} query_pairs;
-
-/* Written as they are: this file's own parameter names and values (letters,
- * digits, '_' and '-' only), which percent-encoding would leave unchanged. */
-#define PLAIN_NAME  1
-#define PLAIN_VALUE 2
-
-/* Names and values are counted, not NUL-terminated: a params name may hold
- * any byte. */
-static void add_pair(lua_State *L, query_pairs *q, const char *name, size_t name_len,
-                     const char *value, size_t n, int plain)
-{
-	if (q->n >= MAX_PAIRS) {
-		sls_args_fail(L, "%s: the link would have more than %d parameters", FN,
-		              MAX_PAIRS);
-		return;
-	}
-	q->name[q->n] = name;
-	q->name_len[q->n] = name_len;
-	q->value[q->n] = value;
-	q->len[q->n] = n;
-	q->plain[q->n] = (unsigned char)plain;
-	q->n++;
-}
-
-/* One of this file's parameter names with a value from the caller. */
-static void add_param(lua_State *L, query_pairs *q, const char *name,
-                      const char *value, size_t n)
-{
-	add_pair(L, q, name, strlen(name), value, n, PLAIN_NAME);
-}
-
-/* One of this file's parameter names with a value of its own ("true", a
- * number, a theme). */
-static void add_own(lua_State *L, query_pairs *q, const char *name, const char *value)
-{
-	add_pair(L, q, name, strlen(name), value, strlen(value), PLAIN_NAME | PLAIN_VALUE);
-}
-
-/* n bytes of s into p, percent-encoded unless plain; the end. */
-static char *put(char *p, const char *s, size_t n, int plain)
-{
-	if (!plain)
-		return p + sls_pct_encode(p, s, n);
-	memcpy(p, s, n);
-	return p + n;
-}
-
 /* Raises when an option given for the page kind does not belong there. */
 static void check_scope(lua_State *L, int page, const char *option, int scope)
 {
@@ -175,51 +115,6 @@ static const char *scoped_str(lua_State *L, const sls_opts *o, int page, int opt
 	if (s != NULL)
 		check_scope(L, page, embed_options[option], scope);
 	return s;
-}
-
-/* The table that anchors strings made here, pushed at first use; *anchors
- * is its index, 0 before. Called where the stack's top is free to grow. */
-static int anchors_at(lua_State *L, int *anchors)
-{
-	if (*anchors == 0) {
-		lua_newtable(L);
-		*anchors = lua_gettop(L);
-	}
-	return *anchors;
-}
-
-/* The value on top, kept referenced by the anchors (popped). */
-static void anchor(lua_State *L, int anchors)
-{
-	lua_rawseti(L, anchors, (int)sls_rawlen(L, anchors) + 1);
-}
-
-/* base64 by OpenSSL into Lua-owned memory, anchored. */
-static const char *anchored_base64(lua_State *L, int *anchors, const char *s, size_t n,
-                                   size_t *out_len)
-{
-	int at = anchors_at(L, anchors);
-	unsigned char *enc = lua_newuserdata(L, 4 * ((n + 2) / 3) + 1);
-
-	*out_len = (size_t)EVP_EncodeBlock(enc, (const unsigned char *)s, (int)n);
-	anchor(L, at);
-	return (const char *)enc;
-}
-
-/* name=s, or with b64 name=base64(s) and encoding=base64 (queryString and
- * encode, treeConfig and treeEncode); nothing when s is NULL. */
-static void add_encodable(lua_State *L, int *anchors, query_pairs *q, const char *name,
-                          const char *encoding, const char *s, size_t n, int b64)
-{
-	if (s == NULL)
-		return;
-	if (b64) {
-		s = anchored_base64(L, anchors, s, n, &n);
-		add_param(L, q, name, s, n);
-		add_own(L, q, encoding, "base64");
-	} else {
-		add_param(L, q, name, s, n);
-	}
 }
 
 /* The console base: "cn", "intl" or an http(s) URL without query. */
@@ -255,7 +150,7 @@ static const char *console_base(lua_State *L, const sls_opts *o, size_t *n)
 }
 
 /* filters: one string, or a list of them; one `filters=` parameter each. */
-static void add_filters(lua_State *L, const sls_opts *o, int page, query_pairs *q)
+static void add_filters(lua_State *L, const sls_opts *o, int page, sls_query *q)
 {
 	char name[32], d[96];
 	size_t n, i, count = 0, len;
@@ -271,7 +166,7 @@ static void add_filters(lua_State *L, const sls_opts *o, int page, query_pairs *
 			sls_args_fail(L, "%s: option 'filters' must be a string or a list of "
 			              "strings (got %s)", FN, sls_args_describe(L, list, d, sizeof d));
 		s = sls_args_str_at(L, list, FN, "filters", 65536, 1, 0, &len);
-		add_param(L, q, "filters", s, len);
+		sls_query_param(L, q, "filters", s, len);
 		return;
 	}
 	n = sls_rawlen(L, list);
@@ -295,7 +190,7 @@ static void add_filters(lua_State *L, const sls_opts *o, int page, query_pairs *
 		if (s == NULL)
 			sls_args_fail(L, "%s: option '%s' must be a string (got nil)", FN, name);
 		lua_pop(L, 1);                     /* still an entry of the list */
-		add_param(L, q, "filters", s, len);
+		sls_query_param(L, q, "filters", s, len);
 	}
 }
 
@@ -305,22 +200,13 @@ static int name_is(const char *name, size_t n, const char *lit)
 	return n == strlen(lit) && memcmp(name, lit, n) == 0;
 }
 
-/* Byte order of two names, a shorter prefix first. */
-static int name_cmp(const query_pairs *q, int a, int b)
-{
-	size_t n = q->name_len[a] < q->name_len[b] ? q->name_len[a] : q->name_len[b];
-	int c = memcmp(q->name[a], q->name[b], n);
-
-	return c != 0 ? c : (q->name_len[a] > q->name_len[b]) - (q->name_len[a] < q->name_len[b]);
-}
-
 /* Adds the `params` table, sorted by name so the link is deterministic.
  * The table stays on the stack, so its names and string values stay
  * referenced; numbers and booleans become anchored strings, written by C
  * (not by tostring, which a script may replace). */
-static void add_params(lua_State *L, int *anchors, const sls_opts *o, query_pairs *q)
+static void add_params(lua_State *L, const sls_opts *o, sls_query *q)
 {
-	int first = q->n, i, j, t, params = o->at[OPT_PARAMS], at;
+	int first = q->n, i, t, params = o->at[OPT_PARAMS];
 	char d[96];
 
 	luaL_checkstack(L, 5, FN);
@@ -329,7 +215,7 @@ static void add_params(lua_State *L, int *anchors, const sls_opts *o, query_pair
 	if (!lua_istable(L, params))
 		sls_args_fail(L, "%s: option 'params' must be a table of name = value "
 		              "(got %s)", FN, sls_args_describe(L, params, d, sizeof d));
-	at = anchors_at(L, anchors);          /* below the walk's key and value */
+	sls_query_anchors(L, q);              /* below the walk's key and value */
 	lua_pushnil(L);
 	while (lua_next(L, params) != 0) {         /* params, name, value */
 		const char *name, *value;
@@ -369,26 +255,12 @@ static void add_params(lua_State *L, int *anchors, const sls_opts *o, query_pair
 			/* A copy converted in place: numbers as Lua writes them,
 			 * without __tostring or the global tostring. */
 			value = lua_tolstring(L, -1, &len);
-			anchor(L, at);
+			sls_query_anchor(L, q);
 		}
 		lua_pop(L, 1);
-		add_pair(L, q, name, name_len, value, len, 0);
+		sls_query_add(L, q, name, name_len, value, len, 0);
 	}
-	/* Insertion sort by name bytes: `params` holds a handful of names. */
-	for (i = first + 1; i < q->n; i++) {
-		for (j = i; j > first && name_cmp(q, j - 1, j) > 0; j--) {
-			const char *tn = q->name[j], *tv = q->value[j];
-			size_t tnl = q->name_len[j], tl = q->len[j];
-			q->name[j] = q->name[j - 1];
-			q->name_len[j] = q->name_len[j - 1];
-			q->value[j] = q->value[j - 1];
-			q->len[j] = q->len[j - 1];
-			q->name[j - 1] = tn;
-			q->name_len[j - 1] = tnl;
-			q->value[j - 1] = tv;
-			q->len[j - 1] = tl;
-		}
-	}
+	sls_query_sort_from(q, first);
 }
 
 void sls_embed_register(lua_State *L)
@@ -408,9 +280,8 @@ int sls_embed_url(lua_State *L)
 	int page = -1, i, share, theme, query_b64, tree_b64, display_mode;
 	char d[96], num[3][24];
 	sls_time_opt start, end;
-	query_pairs q;
+	sls_query q;
 	sls_opts o;
-	int anchors = 0;
 	size_t total;
 	char small[2048], *out, *p;
 
@@ -470,61 +341,60 @@ int sls_embed_url(lua_State *L)
 		return sls_args_fail(L, "%s: option 'tree_base64' needs option 'tree_config'", FN);
 
 	/* Collect, in the link's order. */
-	q.n = 0;
+	sls_query_init(&q);
 	if (region != NULL)
-		add_param(L, &q, "slsRegion", region, strlen(region));
-	add_param(L, &q, "sls_ticket", ticket, ticket_len);
+		sls_query_param(L, &q, "slsRegion", region, strlen(region));
+	sls_query_param(L, &q, "sls_ticket", ticket, ticket_len);
 	if (sls_opt_bool(L, &o, OPT_HIDE_TOPBAR, 1))
-		add_own(L, &q, "hideTopbar", "true");
+		sls_query_own(L, &q, "hideTopbar", "true");
 	if (sls_opt_bool(L, &o, OPT_HIDE_SIDEBAR, 1))
-		add_own(L, &q, "hideSidebar", "true");
+		sls_query_own(L, &q, "hideSidebar", "true");
 	if (sls_opt_bool(L, &o, OPT_IGNORE_TAB_LOCAL_STORAGE, 1))
-		add_own(L, &q, "ignoreTabLocalStorage", "true");
+		sls_query_own(L, &q, "ignoreTabLocalStorage", "true");
 	if (share)
-		add_own(L, &q, "isShare", "true");
+		sls_query_own(L, &q, "isShare", "true");
 	if (theme == 1) {
-		add_own(L, &q, "theme", "dark");
-		add_own(L, &q, "sls_iframe", "true");
+		sls_query_own(L, &q, "theme", "dark");
+		sls_query_own(L, &q, "sls_iframe", "true");
 	}
-	add_encodable(L, &anchors, &q, "queryString", "encode", query, query_len, query_b64);
+	sls_query_encodable(L, &q, "queryString", "encode", query, query_len, query_b64);
 	if (time_type != 0) {
 		snprintf(num[0], sizeof num[0], "%lld", time_type);
-		add_own(L, &q, "queryTimeType", num[0]);
+		sls_query_own(L, &q, "queryTimeType", num[0]);
 	}
 	if (start.relative) {
-		add_param(L, &q, "startTime", start.text, start.len);
-		add_param(L, &q, "endTime", end.text, end.len);
+		sls_query_param(L, &q, "startTime", start.text, start.len);
+		sls_query_param(L, &q, "endTime", end.text, end.len);
 	} else if (start.given) {
 		snprintf(num[1], sizeof num[1], "%lld", start.secs);
 		snprintf(num[2], sizeof num[2], "%lld", end.secs);
-		add_own(L, &q, "startTime", num[1]);
-		add_own(L, &q, "endTime", num[2]);
+		sls_query_own(L, &q, "startTime", num[1]);
+		sls_query_own(L, &q, "endTime", num[2]);
 	}
 	add_filters(L, &o, page, &q);
 	if (token != NULL)
-		add_param(L, &q, "token", token, token_len);
+		sls_query_param(L, &q, "token", token, token_len);
 	if (auto_fresh != NULL)
-		add_param(L, &q, "autoFresh", auto_fresh, auto_fresh_len);
+		sls_query_param(L, &q, "autoFresh", auto_fresh, auto_fresh_len);
 	if (display_mode >= 0)
-		add_own(L, &q, "keyDispalyMode", display_modes[display_mode]);
+		sls_query_own(L, &q, "keyDispalyMode", display_modes[display_mode]);
 	if (key_filter != NULL)
-		add_param(L, &q, "keyFilter", key_filter, key_filter_len);
-	add_encodable(L, &anchors, &q, "treeConfig", "treeEncode", tree, tree_len, tree_b64);
+		sls_query_param(L, &q, "keyFilter", key_filter, key_filter_len);
+	sls_query_encodable(L, &q, "treeConfig", "treeEncode", tree, tree_len, tree_b64);
 	for (i = 0; i < (int)NSWITCHES; i++) {
 		int v = sls_opt_bool(L, &o, switches[i].option, -1);
 		if (v >= 0) {
 			check_scope(L, page, embed_options[switches[i].option], switches[i].scope);
-			add_own(L, &q, switches[i].param, v ? "true" : "false");
+			sls_query_own(L, &q, switches[i].param, v ? "true" : "false");
 		}
 	}
-	add_params(L, &anchors, &o, &q);
+	add_params(L, &o, &q);
 
 	/* Write, at once, into room for the longest link these make (every
 	 * byte encoded). */
 	total = base_len + sizeof project_path - 1 + 3 * project_len +
 	        strlen(page_paths[page]) + 2 + 3 * page_len;
-	for (i = 0; i < q.n; i++)
-		total += 2 + 3 * (q.name_len[i] + q.len[i]);
+	total += sls_query_room(&q);
 	p = out = sls_room(L, small, sizeof small, total);
 	memcpy(p, base, base_len);
 	p += base_len;
@@ -536,12 +406,7 @@ int sls_embed_url(lua_State *L)
 	p += strlen(page_paths[page]);
 	*p++ = '/';
 	p += sls_pct_encode(p, page_value, page_len);
-	for (i = 0; i < q.n; i++) {
-		*p++ = i == 0 ? '?' : '&';
-		p = put(p, q.name[i], q.name_len[i], q.plain[i] & PLAIN_NAME);
-		*p++ = '=';
-		p = put(p, q.value[i], q.len[i], q.plain[i] & PLAIN_VALUE);
-	}
+	p = sls_query_write(&q, p);
 	lua_pushlstring(L, out, (size_t)(p - out));
 	return 1;
 }
