@@ -341,7 +341,7 @@ int sls_embed_url(lua_State *L)
 		return sls_args_fail(L, "%s: option 'tree_base64' needs option 'tree_config'", FN);
 
 	/* Collect, in the link's order. */
-	sls_query_init(&q);
+	sls_query_init(&q, FN);
 	if (region != NULL)
 		sls_query_param(L, &q, "slsRegion", region, strlen(region));
 	sls_query_param(L, &q, "sls_ticket", ticket, ticket_len);

@@ -9,10 +9,10 @@
 
 #include "args.h"
 #include "buf.h"
-#include "embed.h"
 
-void sls_query_init(sls_query *q)
+void sls_query_init(sls_query *q, const char *fn)
 {
+	q->fn = fn;
 	q->n = 0;
 	q->anchors = 0;
 }
@@ -23,7 +23,7 @@ void sls_query_add(lua_State *L, sls_query *q, const char *name, size_t name_len
 	sls_query_pair *p;
 
 	if (q->n >= SLS_QUERY_MAX) {
-		sls_args_fail(L, "%s: the link would have more than %d parameters", SLS_EMBED_FN,
+		sls_args_fail(L, "%s: the link would have more than %d parameters", q->fn,
 		              SLS_QUERY_MAX);
 		return;
 	}

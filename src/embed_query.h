@@ -26,12 +26,13 @@ typedef struct sls_query_pair {
 } sls_query_pair;
 
 typedef struct sls_query {
+	const char    *fn;             /* for errors: the function building it */
 	sls_query_pair pair[SLS_QUERY_MAX];
 	int            n;
 	int            anchors;        /* the anchor table's index, 0 before */
 } sls_query;
 
-void sls_query_init(sls_query *q);
+void sls_query_init(sls_query *q, const char *fn);
 /* A parameter; raises past SLS_QUERY_MAX. */
 void sls_query_add(lua_State *L, sls_query *q, const char *name, size_t name_len,
                    const char *value, size_t len, int plain);
