@@ -158,6 +158,12 @@ local bad = {
   { { ticket = "T", project = "p", logstore = "l", params = { readOnly = true } }, "sls.embed_url: params.readOnly is set by option 'read_only'; use that instead" },
   { { ticket = "T", project = "p", logstore = "l", params = { x = {} } }, "sls.embed_url: params.x must be a string, number or boolean (got table)" },
   { { ticket = "T", project = "p", logstore = "l", params = { [1] = "x" } }, "sls.embed_url: option 'params' must have non-empty string names (got 1)" },
+  -- 192 parameters at most: with the named ones, 190 params are too many.
+  { { ticket = "T", project = "p", logstore = "l", params = (function()
+      local t = {}
+      for i = 1, 190 do t["p" .. i] = i end
+      return t
+    end)() }, "sls.embed_url: the link would have more than 192 parameters" },
   { { ticket = "T\n", project = "p", logstore = "l" }, 'sls.embed_url: option \'ticket\' must not contain control characters or NUL bytes (got "T\\10")' },
 }
 
