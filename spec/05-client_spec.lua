@@ -77,6 +77,41 @@ describe("client lifecycle", function()
     teardown(function() emu:stop() end)
     before_each(function() emu:reset() end)
 
+    it("builds sls._prepare's table from its own copy while finalizers close the client", function()
+      -- Every push that builds the table may run a finalizer; one that
+      -- closes the client frees its request. With the collector running
+      -- back to back in big steps, many closes land inside sls._prepare;
+      -- under ASan (make test) a read of the freed request fails the run.
+      if _VERSION == "Lua 5.1" then return end   -- no __gc on tables
+      local pause, stepmul = 200, 100               -- 5.4's defaults
+      if _VERSION == "Lua 5.4" then collectgarbage("incremental", 0, 1000)
+      else pause, stepmul = collectgarbage("setpause", 0), collectgarbage("setstepmul", 1000) end
+      local seen, current = {}, nil
+      for _ = 1, 3000 do
+        local c = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:9" }))
+        for _ = 1, 20 do
+          setmetatable({}, { __gc = function() if current then current:close() end end })
+        end
+        current = c
+        local ok, r, err = pcall(sls._prepare, c, "create_ticket", { expiration_time = 60 })
+        current = nil
+        if not ok then
+          assert.matches("the client is closed", r)       -- closed before the call
+          seen.raised = true
+        elseif r then
+          assert.matches("^POST /tickets%?expirationTime=60 HTTP/1%.1\r\n", r.raw)
+          assert.is_string(r.headers.authorization)
+          seen.table = true
+        else
+          assert.matches("^ClientClosed: ", err)
+          seen.closed = true
+        end
+      end
+      if _VERSION == "Lua 5.4" then collectgarbage("incremental", pause, stepmul)
+      else collectgarbage("setpause", pause); collectgarbage("setstepmul", stepmul) end
+      assert.is_true(seen.table)
+    end)
+
     it("returns ClientClosed when the provider closes its own client", function()
       local c
       c = sls.new { endpoint = emu.url, max_attempts = 1, credentials = { get = function()

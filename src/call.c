@@ -339,6 +339,38 @@ int sls_call_run(lua_State *L, sls_call *k)
 
 /* --------------------------------------------------- sls._prepare */
 
+/* The client's request as a copy the stack holds ("url\0key\0value\0..."
+ * in a userdata): every push that makes sls._prepare's table may run a
+ * finalizer, and one may close the client and free c->req. NULL, nothing
+ * left pushed, when making the copy itself let one do that. */
+static const char *request_copy(lua_State *L, const sls_client *c)
+{
+	const char *url = sls_buf_str(&c->req.url);
+	size_t size = strlen(url) + 1, i, n;
+	char *copy, *p;
+
+	for (i = 0; i < c->req.nheaders; i++)
+		size += strlen(c->req.headers[i].key) + strlen(c->req.headers[i].value) + 2;
+	copy = lua_newuserdata(L, size);
+	if (!c->open) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	p = copy;
+	n = strlen(url) + 1;
+	memcpy(p, url, n);
+	p += n;
+	for (i = 0; i < c->req.nheaders; i++) {
+		n = strlen(c->req.headers[i].key) + 1;
+		memcpy(p, c->req.headers[i].key, n);
+		p += n;
+		n = strlen(c->req.headers[i].value) + 1;
+		memcpy(p, c->req.headers[i].value, n);
+		p += n;
+	}
+	return copy;
+}
+
 /* sls._prepare(client, action, opts[, now]): the signed request as it
  * would be sent at now, without sending it; the provider is asked first
  * when due. For the specs and tools. */
@@ -350,9 +382,9 @@ int sls_call_prepare(lua_State *L)
 	/* Any number: one no clock shows (nan, 1e300) signs nothing, without
 	 * an out-of-range cast to time_t. */
 	time_t now = x >= -1e12 && x <= 1e12 ? (time_t)x : (time_t)-1;
-	const char *url;
+	const char *url, *p;
+	size_t i, nheaders;
 	sls_call *k;
-	size_t i;
 
 	lua_settop(L, 4);
 	k = sls_call_new(L, 1, action, 3, 0);
@@ -360,7 +392,12 @@ int sls_call_prepare(lua_State *L)
 		sls_sign_ctx_forget(&c->sign);
 	if (!begin_attempt(L, k, now, &nres))
 		return nres;
-	url = sls_buf_str(&c->req.url);
+	nheaders = c->req.nheaders;
+	url = request_copy(L, c);
+	if (url == NULL) {
+		finish_local(L, k, "ClientClosed", "the client was closed during the call", &nres);
+		return nres;
+	}
 	lua_createtable(L, 0, 9);
 	lua_pushliteral(L, "POST");
 	lua_setfield(L, -2, "method");
@@ -376,10 +413,12 @@ int sls_call_prepare(lua_State *L)
 	lua_setfield(L, -2, "https");
 	lua_pushnumber(L, (lua_Number)now);
 	lua_setfield(L, -2, "sent_at");
-	lua_createtable(L, 0, (int)c->req.nheaders);
-	for (i = 0; i < c->req.nheaders; i++) {
-		lua_pushstring(L, c->req.headers[i].value);
-		lua_setfield(L, -2, c->req.headers[i].key);
+	lua_createtable(L, 0, (int)nheaders);
+	for (i = 0, p = url + strlen(url) + 1; i < nheaders; i++) {
+		const char *key = p, *value = p + strlen(p) + 1;
+		lua_pushstring(L, value);
+		lua_setfield(L, -2, key);
+		p = value + strlen(value) + 1;
 	}
 	lua_setfield(L, -2, "headers");
 	lua_pushlstring(L, k->sent.raw.data, k->sent.raw.len);
