@@ -236,7 +236,7 @@ static int begin_attempt(lua_State *L, sls_call *k, time_t now, int *nres)
 int sls_call_step(lua_State *L, sls_call *k, int *nres)
 {
 	sls_client *c = k->client;
-	sls_secret secrets[4];
+	sls_secret secrets[3];
 	sls_decision d;
 	time_t now;
 

@@ -83,10 +83,6 @@ static inline void sls_set_metatable(lua_State *L, const void *key)
 	lua_setmetatable(L, -2);
 }
 
-
-/* Makes (once per lua_State) the metatable name with the metamethods meta
- * (may be NULL) and an __index table of methods (may be NULL), kept under
- * key too (sls_checkudata). */
 /* need bytes to write in: small (of size bytes) when they fit, else a
  * userdata pushed on the stack, which Lua frees whatever happens next. */
 static inline char *sls_room(lua_State *L, char *small, size_t size, size_t need)
@@ -94,6 +90,9 @@ static inline char *sls_room(lua_State *L, char *small, size_t size, size_t need
 	return need <= size ? small : (char *)lua_newuserdata(L, need);
 }
 
+/* Makes (once per lua_State) the metatable name with the metamethods meta
+ * (may be NULL) and an __index table of methods (may be NULL), kept under
+ * key too (sls_checkudata). */
 static inline void sls_new_class(lua_State *L, const char *name, const void *key,
                                  const luaL_Reg *meta, const luaL_Reg *methods)
 {

@@ -93,7 +93,6 @@ static const char *const reserved_params[] = {
 	"autoFresh", "keyDispalyMode", "keyFilter", "treeConfig", "treeEncode", NULL
 };
 
-
 /* Raises when an option given for the page kind does not belong there. */
 static void check_scope(lua_State *L, int page, const char *option, int scope)
 {

@@ -11,9 +11,9 @@ long long sls_exio_now_ms(void);
 /* Sets the io method name of the class mt's methods to f, a closure with
  * the protocol's words as upvalues, which sls_exio_args needs. */
 void sls_exio_method(lua_State *L, const char *mt, const char *name, lua_CFunction f);
-/* In an io method: reads (self, op, ok_or_data, err, reused), runs the exchange's decision
- * and leaves self, the verdict's name and two numbers (want or ms, ms) on
- * the stack; returns the verdict (SLS_NEXT_*). */
+/* In an io method: reads (self, op, ok_or_data, err, reused), runs the
+ * exchange's decision and leaves self, the verdict's name and two numbers
+ * (want or ms, ms) on the stack; returns the verdict (SLS_NEXT_*). */
 int  sls_exio_args(lua_State *L, sls_exchange *x);
 /* Then leaves what the driver gets back ("read", want, ms | "send", ms |
  * "keepalive", idle_ms | "resend", fresh_pool, connect_ms | "close") and

@@ -22,7 +22,6 @@ static char answer_mt_key, fetch_mt_key;   /* registry: their metatables */
 
 /* An answer's reader as a userdata, so its buffers are freed (and wiped:
  * credential answers carry secrets) even when a Lua error unwinds. */
-
 static int answer_gc(lua_State *L)
 {
 	sls_httpp_wipe(luaL_checkudata(L, 1, ANSWER_MT));

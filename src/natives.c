@@ -22,7 +22,6 @@
 #include "sign.h"
 #include "text.h"
 
-
 /* sls._transport(client) -> transport, has_proxy: for sls/ngx.lua. */
 static int natives_transport(lua_State *L)
 {
@@ -130,7 +129,6 @@ static int natives_sign(lua_State *L)
 	lua_pushstring(L, result);
 	return 1;
 }
-
 
 /* sls._pct(s): RFC 3986 percent-encoding, the module's one encoder. */
 static int natives_pct(lua_State *L)

@@ -107,9 +107,7 @@ int sls_request_sign(sls_request *r, const sls_signer *s, const sls_creds *c,
 
 void sls_request_raw(const sls_request *r, const char *path, sls_buf *out, size_t *value_at)
 {
-	size_t i;
-
-	size_t total = strlen(path) + 64;
+	size_t i, total = strlen(path) + 64;
 
 	for (i = 0; i < r->nheaders; i++)
 		total += strlen(r->headers[i].key) + strlen(r->headers[i].value) + 4;

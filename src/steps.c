@@ -103,7 +103,7 @@ static int call_lua(lua_State *L)
 	action = luaL_checkoption(L, 2, NULL, sls_call_actions);
 	lua_settop(L, 5);
 	k = sls_call_new(L, 1, action, 3, lua_isnil(L, 4) ? 0 : 4);
-	sls_call_hold_client(L, k, 1);                 /* the client lives while the call does */
+	sls_call_hold_client(L, k, 1);        /* the client lives while the call does */
 	if (!lua_toboolean(L, 5))
 		return 1;
 	/* And its first step: one crossing fewer per call for sls/ngx.lua. */
