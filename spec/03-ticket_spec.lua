@@ -77,7 +77,9 @@ describe("create_ticket", function()
 
   -- Within one second a client signs a request once (sls_memo in src/client.h)
   -- and sends the same bytes again; anything that changes the request
-  -- makes it sign anew.
+  -- makes it sign anew. Signing is deterministic, so these specs pass with
+  -- no memo at all: they are there to fail for a stale one. Its gain is a
+  -- figure (luajit bench/mint.lua), not a behaviour.
   describe("the request signed once per second", function()
     it("sends the same bytes within a second, and what each call asks", function()
       local client = emu:client()

@@ -311,8 +311,10 @@ describe("client lifecycle", function()
 
     it("refuses what is not a call", function()
       local c = sls.new(H.merge(H.KEY, { endpoint = "http://127.0.0.1:9" }))
-      assert.has_error(function() sls._call(c, "create_ticket", {}, {}) end)
-      assert.has_error(function() sls._call(c, "create_ticket", {}, c) end)
+      assert.error_matches(function() sls._call(c, "create_ticket", {}, {}) end,
+        "bad argument #4 .*%(sls%.Call expected, got table%)")
+      assert.error_matches(function() sls._call(c, "create_ticket", {}, c) end,
+        "bad argument #4 .*%(sls%.Call expected, got ")
     end)
   end)
 end)

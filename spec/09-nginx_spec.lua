@@ -174,6 +174,18 @@ describe("nginx #nginx", function()
     assert.is_true(results[3] < 1, "took " .. results[3] .. " s")
   end)
 
+  it("returns NoCredentials, over cosockets too, when reading the provider's get raises", function()
+    local err, code = run(([[
+      local c = sls.new{ endpoint = %q, max_attempts = 1, credentials = { get = function() end } }
+      -- The provider checked at sls.new is swapped for one whose get raises.
+      rawset(sls._provider(c), "get", nil)
+      setmetatable(sls._provider(c), { __index = function(_, k) error("no field " .. k) end })
+      local _, err, detail = c:create_ticket()
+      return err, detail and detail.code]]):format(emu.url))
+    assert.equal("NoCredentials", code)
+    assert.matches("the credentials provider raised: .*no field get", err)
+  end)
+
   it("returns ClientClosed from a call whose client is closed while it waits", function()
     emu:fault({ kind = "delay", seconds = 0.4 })
     local ok, err, code, other = run("local c = " .. client_src() .. [[

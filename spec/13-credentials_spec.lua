@@ -820,6 +820,20 @@ describe("credentials", function()
         assert.equal("ALIBABA_CLOUD_ECS_METADATA must be a RAM role name (letters, digits, . - _ @)", err)
       end
       assert.equal(0, #wire())
+      -- The metadata service naming one: nothing is asked for it.
+      for _, role in ipairs({ "..", ".", "a/b", "role?x" }) do
+        local fetch, log = recording(function(req)
+          if req.method == "PUT" then return 200, "tok" end
+          if req.url:match("/security%-credentials/$") then return 200, role .. "\n" end
+          return 200, answer_json()
+        end)
+        local _, err = creds.ecs_ram_role { env = {} }:get(os.time(), fetch)
+        assert.matches("^no role from http://100%.100%.100%.200: the metadata service named "
+          .. "no usable role", err)
+        for _, req in ipairs(log) do
+          assert.is_truthy(req.method == "PUT" or req.url:match("/security%-credentials/$"))
+        end
+      end
     end)
 
     it("refuses a credentials file over 1 MiB without reading it all", function()

@@ -61,6 +61,20 @@ end
 
 -- Checked credentials, or nil and why. names: what to call the id, the
 -- secret and the token in a reason.
+-- Blanks off both ends.
+local function trim(s) return (s:match("^%s*(.-)%s*$")) end
+
+-- A file's text if it holds at most max bytes; nil when it cannot be
+-- opened, false when it holds more (only max + 1 bytes are read).
+local function read_bounded(path, max)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read(max + 1) or ""
+  f:close()
+  if #text > max then return false end
+  return text
+end
+
 local function credentials(id, secret, token, expiration, names)
   local why = bad_value(id, LIMITS.id_max, names[1])
     or bad_value(secret, LIMITS.secret_max, names[2])
@@ -315,12 +329,10 @@ function M.oidc(o)
     local where = "STS AssumeRoleWithOIDC " .. role
     local duration, why = duration_of(o.duration, "duration")
     if not duration then return nil, where .. ": " .. why end
-    local f = io.open(file, "rb")
-    if not f then return nil, "cannot read the OIDC token file " .. file end
-    local token = f:read(OIDC_TOKEN_MAX + 1) or ""
-    f:close()
+    local token = read_bounded(file, OIDC_TOKEN_MAX)
+    if token == nil then return nil, "cannot read the OIDC token file " .. file end
     if token == "" then return nil, "the OIDC token file " .. file .. " is empty" end
-    if #token > OIDC_TOKEN_MAX then
+    if not token then
       return nil, ("the OIDC token file %s is larger than %d bytes"):format(file, OIDC_TOKEN_MAX)
     end
     return sts_call(o, getenv, fetch,
@@ -333,12 +345,17 @@ function M.oidc(o)
   end }
 end
 
--- The IMDSv2 token, or nil and why.
--- A RAM role name fit for the metadata path: no "/" and no dot segment.
-local function role_name_ok(role)
-  return role:find("^[%w%.%-_@]+$") ~= nil and role ~= "." and role ~= ".."
+-- Why role, which name gave, is no RAM role name fit for the metadata
+-- path (no "/" and no dot segment), or nil.
+local function bad_role(role, name)
+  local bad = bad_value(role, LIMITS.id_max, name)
+  if bad then return bad end
+  if not role:find("^[%w%.%-_@]+$") or role == "." or role == ".." then
+    return name .. " must be a RAM role name (letters, digits, . - _ @)"
+  end
 end
 
+-- The IMDSv2 token, or nil and why.
 local function imds_token(fetch, base)
   local status, body = fetch { method = "PUT", url = base .. "/latest/api/token",
     headers = { ["x-aliyun-ecs-metadata-token-ttl-seconds"] = IMDS_TOKEN_TTL_S },
@@ -368,8 +385,8 @@ function M.ecs_ram_role(o)
     if status ~= 200 then
       return nil, status and ("HTTP " .. tostring(status)) or cleaned(body, secrets)
     end
-    local role = type(body) == "string" and body:match("^%s*(.-)%s*$") or ""
-    if bad_value(role, LIMITS.id_max, "") or not role_name_ok(role) then
+    local role = type(body) == "string" and trim(body) or ""
+    if bad_role(role, "the role") then
       return nil, "the metadata service named no usable role"
     end
     return role
@@ -392,12 +409,8 @@ function M.ecs_ram_role(o)
     end
     local role = o.role_name or nonempty(getenv("ALIBABA_CLOUD_ECS_METADATA"))
     if role then                          -- checked before anything is sent
-      local name = o.role_name and "role_name" or "ALIBABA_CLOUD_ECS_METADATA"
-      local bad = bad_value(role, LIMITS.id_max, name)
+      local bad = bad_role(role, o.role_name and "role_name" or "ALIBABA_CLOUD_ECS_METADATA")
       if bad then return nil, bad end
-      if not role_name_ok(role) then
-        return nil, name .. " must be a RAM role name (letters, digits, . - _ @)"
-      end
     end
     local v1_off = switched_on(getenv, "ALIBABA_CLOUD_IMDSV1_DISABLED")
     local token, why = imds_token(fetch, base)
@@ -445,7 +458,8 @@ end
 
 -- The INI file and the aliyun CLI profile (sls/credentials/files.lua).
 require("sls.credentials.files")(M, { credentials = credentials, env_of = env_of,
-  nonempty = nonempty, switched_on = switched_on, SOURCE_DEPTH_MAX = SOURCE_DEPTH_MAX })
+  nonempty = nonempty, switched_on = switched_on, trim = trim, read_bounded = read_bounded,
+  SOURCE_DEPTH_MAX = SOURCE_DEPTH_MAX })
 
 -- The default chain, in the official order; the provider that worked is
 -- asked first next time. o: profile (the CLI and INI profile, over
@@ -470,26 +484,23 @@ function M.chain(o)
                    credentials_uri = "credentials URI" }
   local chain = { name = "chain" }
   function chain.get(self, now, fetch)
+    -- The provider that answered last is asked first, then the others in
+    -- order. A provider's third answer, true, says its source is set but
+    -- unusable: the chain ends there.
     local why, last = {}, self.last
-    -- A provider's third answer, true, says its source is set but unusable:
-    -- the chain ends there.
-    if last then
-      local creds, err, final = last:get(now, fetch)
-      if creds then return creds end
-      why[#why + 1] = labels[last.name] .. ": " .. cleaned(err)
-      self.last = nil
-      if final then return nil, "no credentials: " .. why[#why] end
-    end
+    local order = { last }
     for _, p in ipairs(providers) do
-      if p ~= last then
-        local creds, err, final = p:get(now, fetch)
-        if creds then
-          self.last = p
-          return creds
-        end
-        why[#why + 1] = labels[p.name] .. ": " .. cleaned(err)
-        if final then return nil, "no credentials: " .. why[#why] end
+      if p ~= last then order[#order + 1] = p end
+    end
+    self.last = nil
+    for _, p in ipairs(order) do
+      local creds, err, final = p:get(now, fetch)
+      if creds then
+        self.last = p
+        return creds
       end
+      why[#why + 1] = labels[p.name] .. ": " .. cleaned(err)
+      if final then return nil, "no credentials: " .. why[#why] end
     end
     return nil, "no credentials: tried " .. table.concat(why, "; ")
   end

@@ -109,6 +109,12 @@ end
 local jobs = setmetatable({}, { __mode = "k" })          -- client -> job
 local has_semaphore, semaphore = pcall(require, "ngx.semaphore")
 
+-- provider:get(now, fetch); reading get may raise too (a provider is any
+-- table), so it is called under pcall.
+local function call_get(provider, now, fetch)
+  return provider:get(now, fetch)
+end
+
 local function run_provider(call, provider, bound_ms)
   update_time()
   local deadline = ngx.now() + bound_ms / 1000
@@ -116,8 +122,7 @@ local function run_provider(call, provider, bound_ms)
     update_time()
     return fetch_over_cosockets(req, (deadline - ngx.now()) * 1000)
   end
-  -- Reading get may raise too (a provider is any table): under pcall.
-  local ok, creds, err = pcall(function() return provider:get(ngx_time(), fetch) end)
+  local ok, creds, err = pcall(call_get, provider, ngx_time(), fetch)
   if not ok then creds, err = nil, "the credentials provider raised: " .. tostring(creds) end
   call:credentials(creds, err)
 end

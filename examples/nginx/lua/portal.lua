@@ -140,6 +140,11 @@ local function send_json(status, t)
   ngx.print(cjson.encode(t))
 end
 
+-- What a user over a rate limit is told.
+local function try_again(seconds)
+  return "try again in " .. seconds .. " s"
+end
+
 -- A refusal: the portal's code, the request id and, for a fault of the
 -- request, the portal's own words on what to change.
 local function fail(status, code, message, headers)
@@ -311,7 +316,7 @@ function M.embed()
   if not page then return fail(403, "Forbidden", why) end
   local url, res = mint(page)
   if not url then
-    local message = res.retry_after and ("try again in " .. res.retry_after .. " s") or nil
+    local message = res.retry_after and try_again(res.retry_after) or nil
     return fail(res.status, res.code, message, { ["Retry-After"] = res.retry_after })
   end
   if redirect == "1" then
@@ -346,7 +351,7 @@ function M.page()
     ngx.status = res.status
     ngx.header["Retry-After"] = res.retry_after
     body = ('<p id="error">%s (error <code>%s</code>, request <code>%s</code>)</p>'):format(
-      res.retry_after and ("Too many links: try again in " .. res.retry_after .. " s")
+      res.retry_after and ("Too many links: " .. try_again(res.retry_after))
         or "The log service is unavailable",
       res.code, ngx.var.request_id)
   end
@@ -395,7 +400,7 @@ function M.refresh()
   end
   local ok, wait = limit.take(ngx.ctx.portal_user, "refresh")
   if not ok then
-    return fail(429, "TooManyRequests", "try again in " .. wait .. " s", { ["Retry-After"] = wait })
+    return fail(429, "TooManyRequests", try_again(wait), { ["Retry-After"] = wait })
   end
   local res, err, detail = client:refresh_token {
     ticket = ticket,

@@ -9,9 +9,8 @@ local cjson = require "cjson.safe"
 return function(M, util)
 local credentials, env_of, nonempty, switched_on = util.credentials, util.env_of,
   util.nonempty, util.switched_on
+local trim, read_bounded = util.trim, util.read_bounded
 local SOURCE_DEPTH_MAX = util.SOURCE_DEPTH_MAX
-
-local function trim(s) return (s:match("^%s*(.-)%s*$")) end
 
 -- A key, value or section name as the official parser (npm ini 1.3.x,
 -- unsafe()) reads it: trimmed; "..." decoded as JSON, '...' stripped; else
@@ -88,11 +87,8 @@ M._parse_ini = parse_ini
 -- such file, false and why when it is too big to be one.
 local FILE_MAX = 1024 * 1024
 local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read(FILE_MAX + 1) or ""
-  f:close()
-  if #text > FILE_MAX then return false, path .. " is over 1 MiB: not a credentials file" end
+  local text = read_bounded(path, FILE_MAX)
+  if text == false then return false, path .. " is over 1 MiB: not a credentials file" end
   return text
 end
 

@@ -8,11 +8,11 @@ local M = {}
 local dict             -- the lua_shared_dict
 local kinds = {}       -- kind -> { interval = milliseconds per call, burst = calls at once }
 
--- Checks the settings of one kind (default "mint"); returns true, or nil and why.
+-- Checks the settings of one kind; returns true, or nil and why.
 function M.configure(dict_name, per_minute, at_once, kind)
   dict = ngx.shared[dict_name]
   if not dict then return nil, "no lua_shared_dict " .. dict_name end
-  kinds[kind or "mint"] = { interval = 60000 / per_minute, burst = at_once }
+  kinds[kind] = { interval = 60000 / per_minute, burst = at_once }
   return true
 end
 
@@ -45,10 +45,9 @@ function M.wait(key, kind)
   return wait
 end
 
--- Takes one call from key's bucket of kind (default "mint"). Returns true,
--- or false and the seconds after which one is there again.
+-- Takes one call from key's bucket of kind. Returns true, or false and the
+-- seconds after which one is there again.
 function M.take(key, kind)
-  kind = kind or "mint"
   local k = kinds[kind]
   key = kind .. ":" .. key
   local lock = "lock:" .. key
