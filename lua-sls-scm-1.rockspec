@@ -33,9 +33,10 @@ build = {
          sources = {
             "src/sls.c", "src/client.c", "src/args.c", "src/embed.c", "src/sign.c",
             "src/request.c", "src/endpoint.c", "src/http.c", "src/response.c", "src/buf.c",
-            "src/date.c", "src/natives.c", "src/text.c", "src/call.c", "src/steps.c", "src/creds.c",
-            "src/result.c", "src/policy.c", "src/httpparse.c", "src/exchange.c",
-            "src/exio.c", "src/fetch.c", "src/embed_time.c", "src/embed_query.c", "src/attempt.c",
+            "src/date.c", "src/natives.c", "src/text.c", "src/call.c", "src/steps.c",
+            "src/prepare.c", "src/creds.c", "src/result.c", "src/policy.c",
+            "src/httpparse.c", "src/exchange.c", "src/exio.c", "src/fetch.c",
+            "src/embed_time.c", "src/embed_query.c", "src/attempt.c",
          },
          defines = { "_POSIX_C_SOURCE=200809L", "_DEFAULT_SOURCE" },
          incdirs = { "$(OPENSSL_INCDIR)" },

@@ -194,8 +194,7 @@ static size_t secrets_of(sls_call *k, sls_secret s[3])
 	return 3;
 }
 
-static int finish_local(lua_State *L, sls_call *k, const char *code, const char *msg,
-                        int *nres)
+int sls_call_fail(lua_State *L, sls_call *k, const char *code, const char *msg, int *nres)
 {
 	sls_outcome_local(&k->o, code, msg);
 	k->phase = SLS_PH_DONE;
@@ -203,27 +202,24 @@ static int finish_local(lua_State *L, sls_call *k, const char *code, const char 
 	return SLS_OP_DONE;
 }
 
-/* Starts the next attempt at now: the keys must be able to sign, and the
- * request is built and signed. 1; or 0 with the failure pushed (*nres).
- * One rule for a call and for sls._prepare. */
-static int begin_attempt(lua_State *L, sls_call *k, time_t now, int *nres)
+int sls_call_begin_attempt(lua_State *L, sls_call *k, time_t now, int *nres)
 {
 	sls_client *c = k->client;
 	int r;
 
 	if (!c->open) {
-		finish_local(L, k, "ClientClosed", "the client was closed during the call", nres);
+		sls_call_fail(L, k, "ClientClosed", "the client was closed during the call", nres);
 		return 0;
 	}
 	if (!sls_creds_usable(&c->creds, now)) {
-		finish_local(L, k, "NoCredentials", sls_creds_why(&c->creds), nres);
+		sls_call_fail(L, k, "NoCredentials", sls_creds_why(&c->creds), nres);
 		return 0;
 	}
 	k->attempt++;
 	k->sent_at = now;
 	r = sls_attempt_build(c, &k->ask, &k->sent, (time_t)(now + c->skew));
 	if (r <= 0) {
-		finish_local(L, k, r == 0 ? "OutOfMemory" : "BadRequest", r == 0
+		sls_call_fail(L, k, r == 0 ? "OutOfMemory" : "BadRequest", r == 0
 		             ? "could not build the request" : "the clock is outside the years "
 		             "1970 to 9999", nres);
 		return 0;
@@ -244,7 +240,7 @@ int sls_call_step(lua_State *L, sls_call *k, int *nres)
 		/* Each step may follow a call into Lua (a provider, a yield in
 		 * nginx): the client may have been closed meanwhile. */
 		if (!c->open && k->phase != SLS_PH_DONE)
-			return finish_local(L, k, "ClientClosed", "the client was closed during "
+			return sls_call_fail(L, k, "ClientClosed", "the client was closed during "
 			                    "the call", nres);
 		switch (k->phase) {
 		case SLS_PH_START:
@@ -253,7 +249,7 @@ int sls_call_step(lua_State *L, sls_call *k, int *nres)
 				k->creds_asked = 1;
 				return SLS_OP_CREDENTIALS;
 			}
-			if (!begin_attempt(L, k, now, nres))
+			if (!sls_call_begin_attempt(L, k, now, nres))
 				return SLS_OP_DONE;
 			sls_exchange_start(&k->x, c->cfg.endpoint.https,
 			                   sls_exio_now_ms() + c->cfg.timeout);
@@ -335,95 +331,6 @@ int sls_call_run(lua_State *L, sls_call *k)
 			break;
 		}
 	}
-}
-
-/* --------------------------------------------------- sls._prepare */
-
-/* The client's request as a copy the stack holds ("url\0key\0value\0..."
- * in a userdata): every push that makes sls._prepare's table may run a
- * finalizer, and one may close the client and free c->req. NULL, nothing
- * left pushed, when making the copy itself let one do that. */
-static const char *request_copy(lua_State *L, const sls_client *c)
-{
-	const char *url = sls_buf_str(&c->req.url);
-	size_t size = strlen(url) + 1, i, n;
-	char *copy, *p;
-
-	for (i = 0; i < c->req.nheaders; i++)
-		size += strlen(c->req.headers[i].key) + strlen(c->req.headers[i].value) + 2;
-	copy = lua_newuserdata(L, size);
-	if (!c->open) {
-		lua_pop(L, 1);
-		return NULL;
-	}
-	p = copy;
-	n = strlen(url) + 1;
-	memcpy(p, url, n);
-	p += n;
-	for (i = 0; i < c->req.nheaders; i++) {
-		n = strlen(c->req.headers[i].key) + 1;
-		memcpy(p, c->req.headers[i].key, n);
-		p += n;
-		n = strlen(c->req.headers[i].value) + 1;
-		memcpy(p, c->req.headers[i].value, n);
-		p += n;
-	}
-	return copy;
-}
-
-/* sls._prepare(client, action, opts[, now]): the signed request as it
- * would be sent at now, without sending it; the provider is asked first
- * when due. For the specs and tools. */
-int sls_call_prepare(lua_State *L)
-{
-	sls_client *c = sls_client_check(L, 1);
-	int action = luaL_checkoption(L, 2, NULL, sls_call_actions), nres = 0;
-	lua_Number x = luaL_optnumber(L, 4, (lua_Number)time(NULL));
-	/* Any number: one no clock shows (nan, 1e300) signs nothing, without
-	 * an out-of-range cast to time_t. */
-	time_t now = x >= -1e12 && x <= 1e12 ? (time_t)x : (time_t)-1;
-	const char *url, *p;
-	size_t i, nheaders;
-	sls_call *k;
-
-	lua_settop(L, 4);
-	k = sls_call_new(L, 1, action, 3, 0);
-	if (sls_creds_due(&c->creds, now) && sls_creds_ask(L, &c->creds, now))
-		sls_sign_ctx_forget(&c->sign);
-	if (!begin_attempt(L, k, now, &nres))
-		return nres;
-	nheaders = c->req.nheaders;
-	url = request_copy(L, c);
-	if (url == NULL) {
-		finish_local(L, k, "ClientClosed", "the client was closed during the call", &nres);
-		return nres;
-	}
-	lua_createtable(L, 0, 9);
-	lua_pushliteral(L, "POST");
-	lua_setfield(L, -2, "method");
-	lua_pushstring(L, url);
-	lua_setfield(L, -2, "url");
-	lua_pushstring(L, url + strlen(c->cfg.endpoint.url_base));
-	lua_setfield(L, -2, "path");
-	lua_pushstring(L, c->cfg.endpoint.host);
-	lua_setfield(L, -2, "host");
-	lua_pushinteger(L, (lua_Integer)c->cfg.endpoint.port);
-	lua_setfield(L, -2, "port");
-	lua_pushboolean(L, c->cfg.endpoint.https);
-	lua_setfield(L, -2, "https");
-	lua_pushnumber(L, (lua_Number)now);
-	lua_setfield(L, -2, "sent_at");
-	lua_createtable(L, 0, (int)nheaders);
-	for (i = 0, p = url + strlen(url) + 1; i < nheaders; i++) {
-		const char *key = p, *value = p + strlen(p) + 1;
-		lua_pushstring(L, value);
-		lua_setfield(L, -2, key);
-		p = value + strlen(value) + 1;
-	}
-	lua_setfield(L, -2, "headers");
-	lua_pushlstring(L, k->sent.raw.data, k->sent.raw.len);
-	lua_setfield(L, -2, "raw");
-	return 1;
 }
 
 /* client:create_ticket(opts) and client:refresh_token(opts), over libcurl

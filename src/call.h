@@ -50,8 +50,13 @@ sls_call *sls_call_new(lua_State *L, int cidx, int action, int opts, int spare);
 /* Runs the call to its end over libcurl, blocking; pushes the result or
  * `nil, err, detail` and returns their count. */
 int  sls_call_run(lua_State *L, sls_call *k);
-/* sls._prepare(client, action, opts[, now]): the signed request, not sent. */
-int  sls_call_prepare(lua_State *L);
+/* The call ends with a failure of its own (code, msg): `nil, err, detail`
+ * pushed, their count in *nres; returns SLS_OP_DONE. */
+int  sls_call_fail(lua_State *L, sls_call *k, const char *code, const char *msg, int *nres);
+/* Starts the next attempt at now: the client must be open, the keys able
+ * to sign, and the request is built and signed. 1; or 0 with the failure
+ * pushed (*nres). One rule for a call and for sls._prepare. */
+int  sls_call_begin_attempt(lua_State *L, sls_call *k, time_t now, int *nres);
 /* The call's phases, and what its next step asks of the driver. */
 enum { SLS_PH_START, SLS_PH_EXCHANGE, SLS_PH_ANSWERED, SLS_PH_DONE, SLS_PH_DEAD };
 enum { SLS_OP_CREDENTIALS, SLS_OP_EXCHANGE, SLS_OP_WAIT, SLS_OP_DONE };

@@ -5,6 +5,7 @@
 #include "client.h"
 #include "embed.h"
 #include "natives.h"
+#include "prepare.h"
 #include "result.h"
 
 #if defined(__GNUC__)
