@@ -23,7 +23,7 @@ echo "== the official SDK and gateway code, from npm (no lock file kept)"
 
 echo "== signing"
 cc -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -o "$out/sign" \
-  bench/sign.c src/sign.c src/buf.c $(pkg-config --cflags --libs openssl) -pthread
+  bench/sign.c src/sign.c src/buf.c src/text.c $(pkg-config --cflags --libs openssl) -pthread
 "$out/sign" | tee -a "$results"
 (cd bench/node && node sign.js) | tee -a "$results"
 

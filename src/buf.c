@@ -6,6 +6,8 @@
 
 #include <openssl/crypto.h>
 
+#include "text.h"
+
 void sls_buf_reset(sls_buf *b)
 {
 	b->len = 0;
@@ -106,31 +108,9 @@ void sls_buf_addhex(sls_buf *b, const unsigned char *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
-/* RFC 3986 unreserved bytes (A-Z a-z 0-9 - _ . ~), one entry per byte:
- * a load and a test in the encoder's inner loop. spec/c/core.c checks it
- * against the rule spelt out, on all 256 bytes. */
-static const unsigned char unreserved[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* 0x00 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* 0x10 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,   /* 0x20 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,   /* 0x30 */
-	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x40 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,   /* 0x50 */
-	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x60 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,   /* 0x70 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
 int sls_is_unreserved(unsigned char c)
 {
-	return unreserved[c];
+	return (sls_byte_class[c] & SLS_BYTE_UNRESERVED) != 0;
 }
 
 /* Hand-written: libcurl's curl_easy_escape needs a handle and allocates per
@@ -144,7 +124,7 @@ size_t sls_pct_encode(char *out, const char *s, size_t n)
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (unreserved[c]) {
+		if (sls_byte_class[c] & SLS_BYTE_UNRESERVED) {
 			*p++ = (char)c;
 		} else {
 			*p++ = '%';

@@ -2,23 +2,19 @@
 
 #include <string.h>
 
-/* Each byte's class, one table for both functions below: bit 1 a control
- * byte (C0 with NUL, and DEL), bit 2 above 0x7e, bit 4 the space. The
- * masks line up with the flags: SLS_PRINT_ASCII << 1, SLS_PRINT_NOSPACE << 1.
- * spec/c/core.c checks it against the rule spelt out, on all 256 bytes. */
-#define C_CTRL  1
-#define C_HIGH  2
-#define C_SPACE 4
-static const unsigned char byte_class[256] = {
+/* Each byte's classes (SLS_BYTE_*), the one table behind the printable
+ * checks, the cleaning of server text and the percent-encoder (buf.c).
+ * spec/c/core.c checks it against the rules spelt out, on all 256 bytes. */
+const unsigned char sls_byte_class[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x00 */
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x10 */
-	4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* 0x20 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3,   /* 0x70: DEL */
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,   /* 0x80 */
+	4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 0,   /* 0x20 */
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0, 0, 0, 0, 0, 0,   /* 0x30 */
+	0, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,   /* 0x40 */
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0, 0, 0, 0, 8,   /* 0x50 */
+	0, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,   /* 0x60 */
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0, 0, 0, 8, 3,   /* 0x70 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
@@ -27,11 +23,6 @@ static const unsigned char byte_class[256] = {
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
-
-int sls_text_class(unsigned char c)
-{
-	return byte_class[c];
-}
 
 /* Short "secrets" would redact ordinary words: a key is never under 4
  * bytes, and one that short is not worth hiding anyway. */
@@ -62,7 +53,7 @@ size_t sls_text_clean(char *out, size_t size, const char *s, size_t n,
 	int cut = 0;
 
 	for (i = 0; i < 256; i++)
-		work[i] = byte_class[i] & (C_CTRL | C_SPACE);
+		work[i] = sls_byte_class[i] & (SLS_BYTE_CTRL | SLS_BYTE_SPACE);
 	for (i = 0; i < nsecrets; i++)
 		if (worth_hiding(&secrets[i]))
 			work[(unsigned char)secrets[i].p[0]] = 1;
@@ -100,7 +91,7 @@ size_t sls_text_clean(char *out, size_t size, const char *s, size_t n,
 			i += k->n;
 			continue;
 		}
-		one = byte_class[c] & C_CTRL ? ' ' : (char)c;
+		one = sls_byte_class[c] & SLS_BYTE_CTRL ? ' ' : (char)c;
 		i++;
 		if (one == ' ' && len > 0 && out[len - 1] == ' ')
 			continue;
@@ -126,11 +117,13 @@ size_t sls_text_clean(char *out, size_t size, const char *s, size_t n,
 
 int sls_text_printable(const char *s, size_t n, int flags)
 {
-	unsigned char mask = (unsigned char)(C_CTRL | (flags << 1));
+	/* The flags line up with the classes: SLS_PRINT_ASCII << 1 is
+	 * SLS_BYTE_HIGH, SLS_PRINT_NOSPACE << 1 SLS_BYTE_SPACE. */
+	unsigned char mask = (unsigned char)(SLS_BYTE_CTRL | (flags << 1));
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (byte_class[(unsigned char)s[i]] & mask)
+		if (sls_byte_class[(unsigned char)s[i]] & mask)
 			return 0;
 	return 1;
 }

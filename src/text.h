@@ -27,9 +27,13 @@ size_t sls_text_clean(char *out, size_t size, const char *s, size_t n,
  * options (args.c), credentials (creds.c), fetch headers (fetch.c). */
 int sls_text_printable(const char *s, size_t n, int flags);
 
-/* The class table behind both (for spec/c/core.c): 1 a control byte, 2 a
- * byte above 0x7e, 4 the space; DEL is 1|2. */
-int sls_text_class(unsigned char c);
+/* Each byte's classes: a control byte (C0 with NUL, and DEL), above 0x7e,
+ * the space, RFC 3986 unreserved (A-Z a-z 0-9 - _ . ~). */
+#define SLS_BYTE_CTRL       1
+#define SLS_BYTE_HIGH       2
+#define SLS_BYTE_SPACE      4
+#define SLS_BYTE_UNRESERVED 8
+extern const unsigned char sls_byte_class[256];
 
 /* Whether the n bytes at a and b are equal but for the case of ASCII
  * letters: header names and tokens, by the same rule in any locale (not

@@ -21,7 +21,7 @@ build() {  # target, sources...
   "$cc" "${flags[@]}" -I/usr/include/lua5.4 -o "$out/fuzz_$t" "fuzz/fuzz_$t.c" "$@" \
     -llua5.4 $deps -pthread -lm
 }
-build sign src/sign.c src/buf.c
+build sign src/sign.c src/buf.c src/text.c
 build endpoint src/endpoint.c
 build httpparse src/httpparse.c src/buf.c src/text.c
 build answer "${all_src[@]}"
